@@ -1,0 +1,84 @@
+/**
+ * Errors shared by every module. The `name` of each error is a contract with the
+ * `Retry` / `Catch` fields of statemachines/rollout.asl.json: Lambda reports
+ * `error.name` as the error type, and the state machine matches on it.
+ */
+export class CanaryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: an invalid spec, a missing route, node or alarm. Never retried; nothing was shifted. */
+export class ConfigurationError extends CanaryError {}
+
+/** A resource named by the spec does not exist. */
+export class ResourceNotFoundError extends ConfigurationError {}
+
+/** A throttled or failing AWS call that may succeed later. The state machine retries it with backoff. */
+export class TransientError extends CanaryError {}
+
+/** Another rollout holds the lock of a route this rollout wants. */
+export class RouteLockedError extends CanaryError {}
+
+/**
+ * Another writer changed a route while we owned it (its version moved since our last write).
+ * We never overwrite such a change silently: the rollout stops loudly.
+ */
+export class ConcurrentModificationError extends CanaryError {}
+
+/** A router or workload cannot do what was asked (e.g. too many targets). */
+export class UnsupportedError extends ConfigurationError {}
+
+/** Error names the ASL relies on. Keep in sync with statemachines/rollout.asl.json. */
+export const ErrorNames = {
+  configuration: 'ConfigurationError',
+  notFound: 'ResourceNotFoundError',
+  transient: 'TransientError',
+  locked: 'RouteLockedError',
+  conflict: 'ConcurrentModificationError',
+  unsupported: 'UnsupportedError',
+  bakeInterrupted: 'Canary.BakeInterrupted',
+  rejected: 'Canary.Rejected',
+  aborted: 'Canary.Aborted',
+} as const;
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottled',
+  'LimitExceededException',
+  'ServiceUnavailableException',
+  'ServiceUnavailable',
+  'InternalServerErrorException',
+  'InternalFailure',
+  'InternalServerError',
+  'TimeoutError',
+  'ECONNRESET',
+  'ETIMEDOUT',
+]);
+
+/** True for SDK errors worth retrying: throttling, 5xx and network faults. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string }).$metadata;
+  if (THROTTLING.has(error.name)) return true;
+  const code = (error as { code?: string }).code;
+  if (code && THROTTLING.has(code)) return true;
+  if ((error as { $retryable?: unknown }).$retryable) return true;
+  return meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500;
+}
+
+/** Wraps transient SDK errors into TransientError (keeping the cause); returns anything else unchanged. */
+export function classifyAwsError(error: unknown, doing: string): unknown {
+  if (error instanceof CanaryError) return error;
+  if (isTransientAwsError(error)) {
+    const e = error as Error;
+    return new TransientError(`${doing}: ${e.name}: ${e.message}`, { cause: error });
+  }
+  return error;
+}

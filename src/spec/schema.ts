@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+/**
+ * The rollout spec: the contract users write in git (`.canary/<service>.yaml`).
+ * Every object is strict: a typo must fail loudly instead of silently disabling a safety check.
+ */
+
+const name = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    error: 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
+  });
+
+const resourceName = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(255);
+
+/** A duration string (`30s`, `5m`, `24h`, `1h30m`) turned into whole seconds. */
+const duration = (opts: { min?: number; max?: number } = {}) =>
+  z
+    .union([z.string(), z.number()], { error: 'must be a duration such as 30s, 5m or 24h' })
+    .transform((value, ctx) => {
+      const seconds = parseDuration(value);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m or 24h, got "${value}"` });
+        return z.NEVER;
+      }
+      if (opts.min !== undefined && seconds < opts.min) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min}s` });
+        return z.NEVER;
+      }
+      if (opts.max !== undefined && seconds > opts.max) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max}s` });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .meta({ type: 'string', pattern: DURATION_PATTERN, description: 'Duration such as 30s, 5m, 24h or 1h30m' });
+
+const weight = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be between 1 and 100' })
+  .max(100, { error: 'must be between 1 and 100' });
+
+export const AppMeshRouterSchema = z.strictObject({
+  mesh: resourceName,
+  virtualRouter: resourceName,
+  /** Routes to shift. Default: every route of the router that targets the stable node. */
+  routes: z.array(resourceName).min(1, { error: 'must list at least one route, or be left out' }).max(50).optional(),
+  /** Account that owns a shared mesh. */
+  meshOwner: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+});
+
+export const RouterSchema = z
+  .strictObject({
+    appMesh: AppMeshRouterSchema.optional(),
+  })
+  .superRefine((router, ctx) => {
+    const kinds = Object.keys(router).filter((k) => router[k as keyof typeof router] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'must name exactly one router kind (appMesh)' });
+    }
+  });
+
+export const EcsTargetSchema = z.strictObject({
+  cluster: resourceName,
+  primaryService: resourceName,
+  canaryService: resourceName,
+  container: resourceName,
+  /** Desired count of the canary service. Default: the primary's desired count. */
+  canaryDesiredCount: z.number().int().min(1).max(1000).optional(),
+  /** How long the canary (and, at promotion, the primary) may take to become steady. */
+  readyTimeout: duration({ min: 30, max: 86400 }).default(900),
+});
+
+export const TargetSchema = z
+  .strictObject({
+    /** The canary virtual node (already deployed, or deployed by the ecs workload). */
+    virtualNode: resourceName,
+    /** The stable node. Default: the node with the largest weight on the first route. */
+    stableVirtualNode: resourceName.optional(),
+    ecs: EcsTargetSchema.optional(),
+  })
+  .superRefine((target, ctx) => {
+    if (target.stableVirtualNode !== undefined && target.stableVirtualNode === target.virtualNode) {
+      ctx.addIssue({ code: 'custom', path: ['stableVirtualNode'], message: 'must differ from target.virtualNode' });
+    }
+  });
+
+export const StrategySchema = z
+  .strictObject({
+    /** Canary weights in percent, strictly increasing, ending at 100. */
+    steps: z.array(weight).min(1, { error: 'must list at least one weight' }).max(100).optional(),
+    /** Alternative to steps: add this much each step... */
+    stepWeight: weight.optional(),
+    /** ...up to this weight; promotion then moves the rest. Default 100. */
+    maxWeight: weight.optional(),
+    /** Time after each shift before the step is judged. */
+    bake: duration({ min: 1, max: 7 * 86400 }).default(300),
+    /** The rollout rolls back at this many failed checks (1: the first failed check rolls back). */
+    threshold: z.number().int().min(1, { error: 'must be at least 1' }).max(100).default(1),
+    /** What a newer revision of the same spec does while this one runs. */
+    onNewRevision: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
+  })
+  .superRefine((strategy, ctx) => {
+    if (strategy.steps !== undefined && (strategy.stepWeight !== undefined || strategy.maxWeight !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'use either steps or stepWeight + maxWeight, not both' });
+      return;
+    }
+    if (strategy.steps === undefined && strategy.stepWeight === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['steps'], message: 'is required (or stepWeight + maxWeight)' });
+      return;
+    }
+    if (strategy.steps) {
+      strategy.steps.forEach((w, i) => {
+        const previous = strategy.steps![i - 1];
+        if (previous !== undefined && previous >= 1 && previous <= 100 && w <= previous) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i], message: `must be greater than ${previous}` });
+        }
+      });
+      const last = strategy.steps[strategy.steps.length - 1];
+      if (last !== 100) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', strategy.steps.length - 1],
+          message: 'the last step must be 100 (use stepWeight + maxWeight to stop below 100 and promote)',
+        });
+      }
+    }
+    if (strategy.stepWeight !== undefined && strategy.maxWeight !== undefined && strategy.stepWeight > strategy.maxWeight) {
+      ctx.addIssue({ code: 'custom', path: ['stepWeight'], message: `must not be greater than maxWeight (${strategy.maxWeight})` });
+    }
+  });
+
+export const AnalysisSchema = z.strictObject({
+  /** CloudWatch metric or composite alarms; any in ALARM is a failed check. */
+  alarms: z.array(resourceName).max(100).default([]),
+  /** What INSUFFICIENT_DATA means: wait (re-check, up to insufficientDataLimit), pass, or fail. */
+  onInsufficientData: z.enum(['wait', 'pass', 'fail']).default('wait'),
+  /** Re-checks while waiting for data before the check counts as failed. */
+  insufficientDataLimit: z.number().int().min(1).max(100).default(3),
+  /** Pause between re-checks while waiting for data. */
+  recheckInterval: duration({ min: 1, max: 3600 }).default(30),
+});
+
+export const ApprovalSchema = z.strictObject({
+  beforeStart: z.boolean().default(false),
+  beforePromotion: z.boolean().default(false),
+  timeout: duration({ min: 60, max: 7 * 86400 }).default(86400),
+  /** What an unanswered gate does when it times out. */
+  onTimeout: z.enum(['rollback', 'approve']).default('rollback'),
+});
+
+export const TriggersSchema = z.strictObject({
+  ecrRepository: resourceName.optional(),
+  /** Tag filters (globs such as `v*` or `release-*`); `latest` and untagged pushes only when listed. */
+  tags: z.array(z.string().min(1)).max(20).optional(),
+  branch: resourceName.optional(),
+});
+
+export const NotifySchema = z.strictObject({
+  snsTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, { error: 'must be an SNS topic ARN' }).optional(),
+  slackWebhookParameter: z.string().startsWith('/', { error: 'must be an SSM parameter name starting with /' }).optional(),
+  teamsWebhookParameter: z.string().startsWith('/', { error: 'must be an SSM parameter name starting with /' }).optional(),
+});
+
+export const RolloutSpecSchema = z.strictObject({
+  name,
+  description: z.string().max(1024).optional(),
+  router: RouterSchema,
+  target: TargetSchema,
+  strategy: StrategySchema,
+  analysis: AnalysisSchema.default({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30 }),
+  approval: ApprovalSchema.default({ beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' }),
+  triggers: TriggersSchema.optional(),
+  notify: NotifySchema.optional(),
+}).superRefine((spec, ctx) => {
+  if (spec.triggers?.ecrRepository !== undefined && spec.target.ecs === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['triggers', 'ecrRepository'],
+      message: 'an image trigger needs a workload that can deploy the image: add target.ecs',
+    });
+  }
+});
+
+/** A spec as written (durations as strings, defaults absent). */
+export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;
+/** A validated spec with defaults applied and durations in seconds. */
+export type RolloutSpec = z.output<typeof RolloutSpecSchema>;

@@ -1,5 +1,4 @@
 export * from './schema';
 export * from './errors';
 export * from './duration';
-export { parseSpec, parseSpecText, loadSpecFile, formatPath } from './load';
-export { specJsonSchema } from './json-schema';
+export { parseSpec, formatPath, toSpecIssues } from './validate';

@@ -1,0 +1,5 @@
+import { promote } from '../src/rollouts/finish';
+import { ExecutionStateSchema } from '../src/rollouts/state';
+import { lambda } from '../src/shared/lambda';
+
+export const handler = lambda('promote', ExecutionStateSchema, (state, deps) => promote(state, deps));

@@ -1,0 +1,5 @@
+import { rollback } from '../src/rollouts/finish';
+import { ExecutionStateSchema } from '../src/rollouts/state';
+import { lambda } from '../src/shared/lambda';
+
+export const handler = lambda('rollback', ExecutionStateSchema, (state, deps) => rollback(state, deps));

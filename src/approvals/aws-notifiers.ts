@@ -1,0 +1,73 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { FanOutNotifier, headline, type LifecycleEvent, type Notifier } from './notifier';
+
+/** EventBridge `detail-type` per lifecycle change; documented in the README's Events section. */
+export const DETAIL_TYPES: Record<LifecycleEvent['type'], string> = {
+  started: 'Canary Rollout Started',
+  'step-passed': 'Canary Rollout Step Passed',
+  'waiting-for-approval': 'Canary Rollout Waiting For Approval',
+  promoted: 'Canary Rollout Promoted',
+  'rolled-back': 'Canary Rollout Rolled Back',
+  'rollback-failed': 'Canary Rollout Rollback Failed',
+  'failed-to-start': 'Canary Rollout Failed To Start',
+};
+
+export const EVENT_SOURCE = 'canary-controller';
+
+/** The readable body of a message: headline, then the facts that explain it. */
+export function messageBody(e: LifecycleEvent): string {
+  const lines = [headline(e), '', `rollout: ${e.rolloutId}`, `spec: ${e.specName}`];
+  if (e.revision) lines.push(`revision: ${e.revision}`);
+  if (e.step !== undefined) lines.push(`step: ${e.step + 1}${e.steps ? ` of ${e.steps}` : ''}${e.weight !== undefined ? `, canary weight ${e.weight}%` : ''}`);
+  if (e.reason) lines.push(`reason: ${e.reason}`);
+  for (const c of e.checks ?? []) lines.push(`  - ${c.name}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
+  for (const a of e.actions ?? []) lines.push(`${a.label}: ${a.url ?? a.command ?? ''}`);
+  return lines.join('\n');
+}
+
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly topicArn: string,
+    private readonly client: SNSClient = new SNSClient({}),
+  ) {}
+
+  async notify(e: LifecycleEvent): Promise<void> {
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: headline(e).slice(0, 99),
+        Message: messageBody(e),
+        MessageAttributes: {
+          type: { DataType: 'String', StringValue: e.type },
+          spec: { DataType: 'String', StringValue: e.specName },
+          urgent: { DataType: 'String', StringValue: String(Boolean(e.urgent)) },
+        },
+      }),
+    );
+  }
+}
+
+export class EventBridgeNotifier implements Notifier {
+  constructor(
+    private readonly busName: string,
+    private readonly client: EventBridgeClient = new EventBridgeClient({}),
+  ) {}
+
+  async notify(e: LifecycleEvent): Promise<void> {
+    const out = await this.client.send(
+      new PutEventsCommand({ Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: DETAIL_TYPES[e.type], Detail: JSON.stringify(e) }] }),
+    );
+    if (out.FailedEntryCount) throw new Error(`PutEvents failed: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'} ${out.Entries?.[0]?.ErrorMessage ?? ''}`);
+  }
+}
+
+/** SNS (TOPIC_ARN) and EventBridge (EVENT_BUS_NAME) from the environment; failures are logged, never thrown. */
+export function defaultNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
+  const notifiers: Notifier[] = [];
+  if (env.TOPIC_ARN) notifiers.push(new SnsNotifier(env.TOPIC_ARN));
+  if (env.EVENT_BUS_NAME) notifiers.push(new EventBridgeNotifier(env.EVENT_BUS_NAME));
+  return new FanOutNotifier(notifiers, (error, event) =>
+    console.error(JSON.stringify({ level: 'WARN', message: 'notification delivery failed', type: event.type, rolloutId: event.rolloutId, error: String(error) })),
+  );
+}

@@ -1,0 +1,89 @@
+import type { CheckResult } from '../analysis/judge';
+
+/** Lifecycle changes worth telling people and other systems about. */
+export type LifecycleType =
+  | 'started'
+  | 'step-passed'
+  | 'waiting-for-approval'
+  | 'promoted'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'failed-to-start';
+
+export interface LifecycleEvent {
+  type: LifecycleType;
+  rolloutId: string;
+  specName: string;
+  at: string;
+  step?: number;
+  steps?: number;
+  weight?: number;
+  revision?: string;
+  gate?: string;
+  /** Why: the failing alarms at rollback, the error at a failure. */
+  reason?: string;
+  checks?: CheckResult[];
+  /** Links or commands that act on the rollout (approve/reject). */
+  actions?: Array<{ label: string; url?: string; command?: string }>;
+  urgent?: boolean;
+}
+
+/** Delivers lifecycle events. Implementations never throw: a failed delivery is logged and counted, never fails a rollout. */
+export interface Notifier {
+  notify(event: LifecycleEvent): Promise<void>;
+}
+
+/** Keeps events in memory: the local runner's live view and tests read them. */
+export class RecordingNotifier implements Notifier {
+  readonly events: LifecycleEvent[] = [];
+  private readonly listeners: Array<(e: LifecycleEvent) => void> = [];
+
+  async notify(event: LifecycleEvent): Promise<void> {
+    this.events.push(event);
+    for (const l of this.listeners) l(event);
+  }
+
+  onEvent(listener: (e: LifecycleEvent) => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+/** Sends each event to every notifier; one failing never stops the others. */
+export class FanOutNotifier implements Notifier {
+  failures = 0;
+  constructor(
+    private readonly notifiers: Notifier[],
+    private readonly onFailure: (error: unknown, event: LifecycleEvent) => void = () => undefined,
+  ) {}
+
+  async notify(event: LifecycleEvent): Promise<void> {
+    const results = await Promise.allSettled(this.notifiers.map((n) => n.notify(event)));
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        this.failures++;
+        this.onFailure(r.reason, event);
+      }
+    }
+  }
+}
+
+/** One line a person can read, used as the subject and first line of every message. */
+export function headline(e: LifecycleEvent): string {
+  const where = e.step !== undefined ? ` at step ${e.step + 1}${e.steps ? `/${e.steps}` : ''}${e.weight !== undefined ? ` (${e.weight}%)` : ''}` : '';
+  switch (e.type) {
+    case 'started':
+      return `Rollout ${e.rolloutId} of ${e.specName} started${e.revision ? ` (${e.revision})` : ''}`;
+    case 'step-passed':
+      return `${e.specName}: step passed${where}`;
+    case 'waiting-for-approval':
+      return `${e.specName}: waiting for approval (${e.gate})${where}`;
+    case 'promoted':
+      return `${e.specName}: promoted (rollout ${e.rolloutId})`;
+    case 'rolled-back':
+      return `${e.specName}: rolled back${where}: ${e.reason ?? 'unknown reason'}`;
+    case 'rollback-failed':
+      return `URGENT ${e.specName}: rollback FAILED${where}; traffic may still be split: ${e.reason ?? ''}`;
+    case 'failed-to-start':
+      return `${e.specName}: rollout did not start: ${e.reason ?? ''}`;
+  }
+}

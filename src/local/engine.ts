@@ -1,0 +1,231 @@
+import '../shared/polyfills';
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { TaskNotWaitingError, type ExecutionControl } from '../rollouts/executions';
+import { functionNameOf, loadDefinition, LOCAL_ACCOUNT, LOCAL_REGION } from './asl';
+import { HANDLERS, localContext, type LambdaHandler } from './handlers';
+
+/** An error the local engine raises with the exact name Step Functions would use. */
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+export interface ExecutionOutcome {
+  status: ExecutionStatus;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/** One entry of a local execution's history: what Step Functions would show in the console. */
+export interface HistoryEntry {
+  at: number;
+  type: 'StateEntered' | 'StateExited' | 'StateFailed' | 'StateRetried' | 'StateCaught' | 'ExecutionSucceeded' | 'ExecutionFailed';
+  state?: string;
+  detail?: string;
+}
+
+export interface LocalExecution {
+  executionArn: string;
+  name: string;
+  history: HistoryEntry[];
+  result: Promise<ExecutionOutcome>;
+  status: ExecutionStatus;
+}
+
+interface PendingTask {
+  token: string;
+  executionArn: string;
+  state: 'bake' | 'approval';
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+export interface LocalEngineOptions {
+  /** Multiplies every callback wait (bakes): 0.05 turns a 60 s bake into 3 s. Approval timeouts too. */
+  timeScale?: number;
+  /** Pause between Retry attempts, in ms (the ASL's backoff would take hours for Rollback). */
+  retryIntervalMs?: number;
+  /** Replace handlers by name, e.g. to inject a Lambda service error. */
+  handlers?: Partial<Record<string, LambdaHandler>>;
+  definition?: Record<string, unknown>;
+}
+
+/**
+ * Runs statemachines/rollout.asl.json with aws-local-stepfunctions and the real handlers.
+ * Lambda Tasks call the handlers in-process; callback Tasks (approvals, bakes) wait for a token
+ * that `sendTaskSuccess`/`sendTaskFailure` settle, as Step Functions does. It is also the
+ * ExecutionControl port of the local deps.
+ */
+export class LocalEngine implements ExecutionControl {
+  readonly executions = new Map<string, LocalExecution>();
+  /** Lambda invocations per function name, across executions. */
+  readonly invocations: Record<string, number> = {};
+  private readonly pending = new Map<string, PendingTask>();
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, LambdaHandler>;
+  private readonly definition: Record<string, unknown>;
+
+  constructor(private readonly options: LocalEngineOptions = {}) {
+    this.definition = options.definition ?? loadDefinition();
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.handlers = { ...HANDLERS, ...(options.handlers as Record<string, LambdaHandler>) };
+  }
+
+  /** Starts an execution; like StartExecution, a name already used is refused. */
+  start(input: unknown, name: string = randomUUID()): LocalExecution {
+    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rollout:${name}`;
+    if (this.executions.has(executionArn)) throw new NamedError('ExecutionAlreadyExists', `execution ${name} already exists`);
+    const states = (this.definition.States ?? {}) as Record<string, { Type: string; Resource?: string }>;
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [stateName, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      overrides[stateName] = (taskInput) => this.runTask(executionArn, stateName, state.Resource!, taskInput);
+      retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 10;
+    }
+    const context = {
+      Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString() },
+      // Step Functions makes a fresh token each time a callback Task starts; a getter does the same here.
+      Task: {
+        get Token(): string {
+          return `${name}:${randomUUID()}`;
+        },
+      },
+    };
+    const run = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
+      context: context as never,
+    });
+    const history: HistoryEntry[] = [];
+    const execution: LocalExecution = { executionArn, name, history, status: 'RUNNING', result: Promise.resolve({ status: 'RUNNING' }) };
+    void this.follow(run.eventLogs as AsyncGenerator<Record<string, unknown>>, history);
+    execution.result = run.result.then(
+      (output: unknown) => {
+        execution.status = 'SUCCEEDED';
+        return { status: 'SUCCEEDED' as const, output };
+      },
+      (error: { name?: string; message?: string; cause?: { name?: string; message?: string; cause?: string } }) => {
+        execution.status = 'FAILED';
+        const inner = (error.cause ?? error) as { name?: string; message?: string; cause?: unknown };
+        return { status: 'FAILED' as const, error: inner.name, cause: typeof inner.cause === 'string' ? inner.cause : inner.message };
+      },
+    );
+    void execution.result.finally(() => this.dropPending(executionArn));
+    this.executions.set(executionArn, execution);
+    return execution;
+  }
+
+  private async follow(events: AsyncGenerator<Record<string, unknown>>, history: HistoryEntry[]): Promise<void> {
+    try {
+      for await (const e of events) {
+        const type = String(e.type);
+        const state = (e.state as { name?: string } | undefined)?.name;
+        const map: Record<string, HistoryEntry['type']> = {
+          StateEntered: 'StateEntered',
+          StateExited: 'StateExited',
+          StateFailed: 'StateFailed',
+          StateRetried: 'StateRetried',
+          StateCaught: 'StateCaught',
+          ExecutionSucceeded: 'ExecutionSucceeded',
+          ExecutionFailed: 'ExecutionFailed',
+        };
+        if (map[type]) history.push({ at: Number(e.timestamp ?? Date.now()), type: map[type]!, state });
+      }
+    } catch {
+      // The event log ends with the execution; nothing to do.
+    }
+  }
+
+  private async runTask(executionArn: string, stateName: string, resource: string, input: unknown): Promise<unknown> {
+    const fnName = functionNameOf(resource);
+    if (fnName) return this.invoke(fnName, input);
+    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      const params = input as { FunctionName: string; Payload: { token: string; rollout?: { approvalTimeoutSeconds?: number } } };
+      const name = functionNameOf(params.FunctionName) ?? params.FunctionName;
+      const waiting = this.waitForToken(executionArn, params.Payload.token, 'approval', (params.Payload.rollout?.approvalTimeoutSeconds ?? 0) * 1000);
+      await this.invoke(name, params.Payload);
+      return waiting;
+    }
+    if (resource === 'arn:aws:states:::events:putEvents.waitForTaskToken') {
+      const detail = (input as { Entries: Array<{ Detail: { taskToken: string; seconds: number } }> }).Entries[0]!.Detail;
+      return this.waitForToken(executionArn, detail.taskToken, 'bake', detail.seconds * 1000);
+    }
+    throw new NamedError('States.Runtime', `local engine: no emulation for resource ${resource} in state ${stateName}`);
+  }
+
+  private async invoke(fnName: string, payload: unknown): Promise<unknown> {
+    const handler = this.handlers[fnName];
+    if (!handler) throw new NamedError('Lambda.ResourceNotFoundException', `function ${fnName} not found`);
+    this.invocations[fnName] = (this.invocations[fnName] ?? 0) + 1;
+    // A Lambda's input and output cross a JSON boundary; do the same so no object identity leaks.
+    const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), localContext(fnName));
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  }
+
+  private waitForToken(executionArn: string, token: string, state: PendingTask['state'], timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const task: PendingTask = { token, executionArn, state, resolve, reject };
+      const scaled = timeoutMs * (this.options.timeScale ?? 1);
+      if (scaled > 0) {
+        task.timer = setTimeout(() => {
+          this.pending.delete(token);
+          reject(new NamedError('States.Timeout', `${state} timed out`));
+        }, scaled);
+      }
+      this.pending.set(token, task);
+    });
+  }
+
+  private dropPending(executionArn: string): void {
+    for (const [token, task] of this.pending) {
+      if (task.executionArn === executionArn) {
+        clearTimeout(task.timer);
+        this.pending.delete(token);
+      }
+    }
+  }
+
+  private take(token: string): PendingTask {
+    const task = this.pending.get(token);
+    if (!task) throw new TaskNotWaitingError(`task token ${token.slice(0, 24)}… is not waiting (TaskTimedOut or TaskDoesNotExist)`);
+    clearTimeout(task.timer);
+    this.pending.delete(token);
+    return task;
+  }
+
+  async isRunning(executionArn: string): Promise<boolean> {
+    return this.executions.get(executionArn)?.status === 'RUNNING';
+  }
+
+  async sendTaskSuccess(token: string, output: unknown): Promise<void> {
+    this.take(token).resolve(JSON.parse(JSON.stringify(output ?? {})));
+  }
+
+  async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
+    this.take(token).reject(new NamedError(error, cause));
+  }
+
+  async findBakeToken(executionArn: string): Promise<string | undefined> {
+    for (const task of this.pending.values()) if (task.executionArn === executionArn && task.state === 'bake') return task.token;
+    return undefined;
+  }
+
+  /** Tokens waiting right now, for the CLI and tests. */
+  waiting(executionArn?: string): Array<{ token: string; executionArn: string; state: string }> {
+    return [...this.pending.values()]
+      .filter((t) => !executionArn || t.executionArn === executionArn)
+      .map(({ token, executionArn: arn, state }) => ({ token, executionArn: arn, state }));
+  }
+
+  /** State transitions of an execution (states entered), as Step Functions bills them. */
+  transitions(executionArn: string): number {
+    return this.executions.get(executionArn)?.history.filter((h) => h.type === 'StateEntered').length ?? 0;
+  }
+}

@@ -1,0 +1,42 @@
+import type { Context } from 'aws-lambda';
+import { handler as alarmInterrupt } from '../../functions/alarm-interrupt';
+import { handler as prepare } from '../../functions/prepare';
+import { handler as promote } from '../../functions/promote';
+import { handler as reportFailure } from '../../functions/report-failure';
+import { handler as requestApproval } from '../../functions/request-approval';
+import { handler as rollback } from '../../functions/rollback';
+import { handler as step } from '../../functions/step';
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The real handlers, by the function names serverless.yml and the ASL use. */
+export const HANDLERS: Record<string, LambdaHandler> = {
+  prepare: prepare as LambdaHandler,
+  step: step as LambdaHandler,
+  promote: promote as LambdaHandler,
+  rollback: rollback as LambdaHandler,
+  reportFailure: reportFailure as LambdaHandler,
+  requestApproval: requestApproval as LambdaHandler,
+  alarmInterrupt: alarmInterrupt as LambdaHandler,
+};
+
+let requests = 0;
+
+/** A Lambda context good enough for middy and Powertools when a handler runs in-process. */
+export function localContext(functionName: string): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `local-${++requests}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Data contract for the rollout report written at the end of `npm run demo`.
+ * The demo produces a RolloutReport; render.ts turns it into one self-contained HTML file.
+ */
+
+/** One point of the timeline, typically one per second of load. */
+export interface ReportSample {
+  /** ms since start */
+  t: number;
+  /** 0-100, as set on the route */
+  canaryWeight: number;
+  stable: VersionStats;
+  canary: VersionStats;
+}
+
+export interface VersionStats {
+  rps: number;
+  /** 0..1 */
+  errorRate: number;
+  /** ms */
+  p99: number;
+  requests: number;
+}
+
+export type ReportEventKind = 'start' | 'approval' | 'shift' | 'verdict' | 'rollback' | 'promote' | 'info';
+
+export interface ReportEvent {
+  /** ms since start */
+  t: number;
+  kind: ReportEventKind;
+  label: string;
+  detail?: string;
+  step?: number;
+  /** for verdicts: true = healthy, false = failed, undefined = inconclusive */
+  ok?: boolean;
+}
+
+export interface ReportStep {
+  index: number;
+  /** 0-100 */
+  weight: number;
+  verdict?: 'healthy' | 'failed' | 'inconclusive';
+  summary?: string;
+  /** percent 0-100 of requests the canary actually served during the step (same unit as weight) */
+  measuredCanaryShare?: number;
+  requests?: number;
+}
+
+export interface RolloutReport {
+  title: string;
+  specName: string;
+  /** ISO 8601 */
+  startedAt: string;
+  /** ISO 8601 */
+  endedAt: string;
+  outcome: 'promoted' | 'rolled back' | 'failed' | 'aborted';
+  outcomeText: string;
+  samples: ReportSample[];
+  events: ReportEvent[];
+  steps: ReportStep[];
+  totals: { requests: number; byVersion: Record<string, number>; non2xx: number; injectedFaults: number };
+  settings: Record<string, string | number | boolean>;
+}

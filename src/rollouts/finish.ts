@@ -1,0 +1,96 @@
+import type { Deps } from './deps';
+import type { CaughtError, ExecutionState, RolloutState } from './state';
+
+/** Promote: the final route state, then locks released and history closed. */
+export async function promote(state: ExecutionState, deps: Deps): Promise<RolloutState> {
+  const r = state.rollout;
+  const versions = await deps.routerFor(r.spec).promote(r.snapshot, r.versions);
+  await close(r, deps, 'promoted', `promoted: ${r.snapshot.canary} takes all traffic of ${r.snapshot.stable}`);
+  await deps.notifier.notify({ type: 'promoted', rolloutId: r.id, specName: r.specName, at: deps.now().toISOString(), revision: r.revision, weight: 100 });
+  return { ...r, versions, weight: 100, outcome: 'promoted' };
+}
+
+/** Why the rollout is rolling back, from a failed verdict or from the error a Catch put in the state. */
+export function rollbackReason(state: ExecutionState): string {
+  if (state.rollout.action === 'rollback' && state.rollout.reason && !state.error) return state.rollout.reason;
+  return describeCaught(state.error) ?? state.rollout.reason ?? 'unknown reason';
+}
+
+export function describeCaught(error: CaughtError | undefined): string | undefined {
+  if (!error) return undefined;
+  const cause = parseCause(error.Cause);
+  switch (error.Error) {
+    case 'Canary.Rejected':
+      return `approval rejected${cause ? `: ${cause}` : ''}`;
+    case 'Canary.Aborted':
+      return `aborted by an operator${cause ? `: ${cause}` : ''}`;
+    case 'States.Timeout':
+      return 'approval timed out (approval.onTimeout: rollback)';
+    default:
+      return `${error.Error}${cause ? `: ${cause}` : ''}`;
+  }
+}
+
+function parseCause(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; reason?: string };
+    return parsed.errorMessage ?? parsed.reason ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/**
+ * Rollback: every route back to its snapshot, exactly. The state machine retries this for a long
+ * time; a route changed by another writer is not overwritten (ConcurrentModificationError ends in
+ * RollbackFailed instead).
+ */
+export async function rollback(state: ExecutionState, deps: Deps): Promise<RolloutState> {
+  const r = state.rollout;
+  const reason = rollbackReason(state);
+  const versions = await deps.routerFor(r.spec).restore(r.snapshot, r.versions);
+  await close(r, deps, 'rolled back', `rolled back: ${reason}`);
+  await deps.notifier.notify({
+    type: 'rolled-back',
+    rolloutId: r.id,
+    specName: r.specName,
+    at: deps.now().toISOString(),
+    step: r.step >= 0 ? r.step : undefined,
+    steps: r.weights.length,
+    weight: r.step >= 0 ? r.weight : undefined,
+    revision: r.revision,
+    reason,
+    checks: r.lastVerdict?.checks.filter((c) => c.state !== 'OK'),
+  });
+  return { ...r, versions, weight: 0, reason, outcome: 'rolled back' };
+}
+
+/** The loud end: routes could not be restored. Locks stay held and flagged until an operator acts. */
+export async function rollbackFailed(state: ExecutionState, deps: Deps): Promise<RolloutState> {
+  const r = state.rollout;
+  const reason = `${describeCaught(state.error) ?? 'rollback failed'} (while rolling back because: ${r.reason ?? 'see history'})`;
+  const keys = r.snapshot.routes.map((x) => x.key);
+  const now = deps.now().toISOString();
+  await deps.store.flagLocks(keys, r.id, reason);
+  await deps.store.appendEvent(r.id, { at: now, kind: 'rollback-failed', step: r.step, weight: r.weight, message: reason });
+  await deps.store.updateRollout(r.id, { status: 'rollback failed', endedAt: now, outcome: reason, gate: undefined });
+  await deps.notifier.notify({ type: 'rollback-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, reason, urgent: true });
+  return { ...r, reason, outcome: 'rollback failed' };
+}
+
+/** Prepare failed: nothing was shifted; say why to the people who wait for the rollout. */
+export async function prepareFailed(state: { error?: CaughtError; spec?: { name?: unknown } }, executionName: string, deps: Deps): Promise<{ reason: string }> {
+  const reason = describeCaught(state.error) ?? 'unknown error';
+  const specName = typeof state.spec?.name === 'string' ? state.spec.name : 'unknown spec';
+  await deps.notifier.notify({ type: 'failed-to-start', rolloutId: executionName, specName, at: deps.now().toISOString(), reason });
+  return { reason };
+}
+
+async function close(r: RolloutState, deps: Deps, status: 'promoted' | 'rolled back', message: string): Promise<void> {
+  const now = deps.now().toISOString();
+  await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
+  await deps.store.appendEvent(r.id, { at: now, kind: status === 'promoted' ? 'promoted' : 'rolled-back', step: r.step, weight: r.weight, message });
+  await deps.store.updateRollout(r.id, { status, endedAt: now, outcome: message, gate: undefined, canaryWeight: status === 'promoted' ? 100 : 0 });
+  await deps.store.releaseLocks(r.snapshot.routes.map((x) => x.key), r.id);
+}

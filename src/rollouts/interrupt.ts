@@ -1,0 +1,35 @@
+import type { Deps } from './deps';
+import { TaskNotWaitingError } from './executions';
+
+export interface AlarmChange {
+  alarmName: string;
+  state: string;
+  reason?: string;
+}
+
+/**
+ * An alarm entered ALARM: end the bake of every running rollout judged by it, so that it is
+ * judged (and rolled back) now instead of when the bake would have ended.
+ */
+export async function interruptBakes(change: AlarmChange, deps: Deps): Promise<{ interrupted: string[]; skipped: string[] }> {
+  const interrupted: string[] = [];
+  const skipped: string[] = [];
+  if (change.state !== 'ALARM') return { interrupted, skipped };
+  for (const w of await deps.store.watchersOf(change.alarmName)) {
+    const token = await deps.executions.findBakeToken(w.executionArn);
+    if (!token) {
+      // Not baking right now (shifting, judging, waiting for approval): the next judgement sees the alarm.
+      skipped.push(w.rolloutId);
+      continue;
+    }
+    try {
+      await deps.executions.sendTaskFailure(token, 'Canary.BakeInterrupted', JSON.stringify({ alarm: change.alarmName, reason: change.reason ?? '' }));
+      interrupted.push(w.rolloutId);
+      await deps.store.appendEvent(w.rolloutId, { at: deps.now().toISOString(), kind: 'bake-interrupted', message: `${change.alarmName} entered ALARM: judging now` });
+    } catch (error) {
+      if (!(error instanceof TaskNotWaitingError)) throw error;
+      skipped.push(w.rolloutId);
+    }
+  }
+  return { interrupted, skipped };
+}

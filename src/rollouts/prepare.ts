@@ -1,0 +1,68 @@
+import { requireAlarms } from '../analysis/alarms';
+import { planRollout } from '../plan';
+import { parseSpec, SpecValidationError } from '../spec';
+import { ConfigurationError } from '../shared/errors';
+import type { Deps } from './deps';
+import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
+import { toSpecIssues } from '../spec';
+
+/**
+ * Prepare: validate everything, snapshot the routes, take the route locks. Nothing is written to
+ * a route here, so every error at Prepare leaves traffic exactly as it was.
+ */
+export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<ExecutionState, 'rollout' | 'bake'>> {
+  const start = StartInputSchema.safeParse(input.input);
+  if (!start.success) throw new SpecValidationError(toSpecIssues(start.error), 'execution input');
+  const spec = parseSpec(start.data.spec, 'execution input .spec');
+  const plan = planRollout(spec);
+
+  const router = deps.routerFor(spec);
+  const snapshot = await router.snapshot();
+  if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
+  await requireAlarms(deps.checks, spec.analysis.alarms);
+
+  const rolloutId = input.executionName;
+  const keys = snapshot.routes.map((r) => r.key);
+  await deps.store.acquireLocks(keys, { rolloutId, executionArn: input.executionArn, specName: spec.name }, (arn) => deps.executions.isRunning(arn));
+
+  const now = deps.now().toISOString();
+  const rollout: RolloutState = {
+    id: rolloutId,
+    specName: spec.name,
+    executionArn: input.executionArn,
+    revision: start.data.revision,
+    startedAt: input.startTime ?? now,
+    spec,
+    weights: plan.steps.map((s) => s.weight),
+    bakeSeconds: plan.bakeSeconds,
+    recheckSeconds: spec.analysis.recheckInterval,
+    approvalTimeoutSeconds: spec.approval.timeout,
+    onApprovalTimeout: spec.approval.onTimeout,
+    snapshot,
+    versions: Object.fromEntries(snapshot.routes.map((r) => [r.key, r.version])),
+    step: -1,
+    weight: 0,
+    counters: { failedChecks: 0, waitedForData: 0 },
+    action: 'bake',
+    waitSeconds: plan.bakeSeconds,
+  };
+  await deps.store.putRollout({
+    rolloutId,
+    specName: spec.name,
+    executionArn: input.executionArn,
+    revision: start.data.revision,
+    status: 'running',
+    routes: keys,
+    weights: rollout.weights,
+    step: -1,
+    canaryWeight: 0,
+    startedAt: rollout.startedAt,
+    updatedAt: now,
+    spec,
+  });
+  await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
+  const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
+  await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
+  await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
+  return { rollout, bake: null };
+}

@@ -1,0 +1,74 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { classifyAwsError } from '../shared/errors';
+import { TaskNotWaitingError, type ExecutionControl } from './executions';
+
+const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** Step Functions: tokens are found in the execution history, so no extra storage is needed for bakes. */
+export class SfnExecutions implements ExecutionControl {
+  constructor(private readonly client: SFNClient = new SFNClient({})) {}
+
+  async isRunning(executionArn: string): Promise<boolean> {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING';
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return false;
+      throw classifyAwsError(error, `DescribeExecution ${executionArn}`);
+    }
+  }
+
+  async sendTaskSuccess(token: string, output: unknown): Promise<void> {
+    await this.send(() => this.client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output ?? {}) })), 'SendTaskSuccess');
+  }
+
+  async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
+    await this.send(
+      () => this.client.send(new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32768) })),
+      'SendTaskFailure',
+    );
+  }
+
+  private async send(fn: () => Promise<unknown>, doing: string): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      if (GONE.has((error as Error).name)) throw new TaskNotWaitingError(`${doing}: the task no longer waits (${(error as Error).name})`);
+      throw classifyAwsError(error, doing);
+    }
+  }
+
+  /**
+   * Walks the history newest first: a bake's TaskScheduled (putEvents.waitForTaskToken) seen
+   * before any TaskStateExited means the execution is baking now, and its parameters hold the token.
+   */
+  async findBakeToken(executionArn: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const out = await this.client
+        .send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50, nextToken, includeExecutionData: true }))
+        .catch((error: unknown) => {
+          throw classifyAwsError(error, `GetExecutionHistory ${executionArn}`);
+        });
+      for (const event of out.events ?? []) {
+        if (event.type === 'TaskStateExited' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') return undefined;
+        const scheduled = event.taskScheduledEventDetails;
+        if (event.type === 'TaskScheduled' && scheduled?.resource === 'putEvents.waitForTaskToken') {
+          const params = JSON.parse(scheduled.parameters ?? '{}') as { Entries?: Array<{ Detail?: { taskToken?: string } | string }> };
+          const detail = params.Entries?.[0]?.Detail;
+          const parsed = typeof detail === 'string' ? (JSON.parse(detail) as { taskToken?: string }) : detail;
+          return parsed?.taskToken;
+        }
+      }
+      nextToken = out.nextToken;
+    } while (nextToken && ++pages < 4);
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { CheckResult, JudgeCounters, VerdictKind } from '../analysis/judge';
+import type { RouterSnapshot, RouteVersions } from '../routers/port';
+import type { RolloutSpec } from '../spec';
+
+/** What the state machine does next; the `Route` Choice state reads it. */
+export type NextAction = 'bake' | 'approvePromotion' | 'promote' | 'rollback';
+
+/**
+ * The rollout's state as it travels through the execution (`$.rollout`). Progress lives here,
+ * not in a database: every Task is a function of its input, so a retried Task is harmless.
+ */
+export interface RolloutState {
+  id: string;
+  specName: string;
+  executionArn: string;
+  revision?: string;
+  startedAt: string;
+  spec: RolloutSpec;
+  weights: number[];
+  bakeSeconds: number;
+  recheckSeconds: number;
+  approvalTimeoutSeconds: number;
+  onApprovalTimeout: 'rollback' | 'approve';
+  snapshot: RouterSnapshot;
+  /** Route versions our last write produced; anything else found later is another writer. */
+  versions: RouteVersions;
+  /** Index of the live step, -1 before the first shift. */
+  step: number;
+  weight: number;
+  counters: JudgeCounters;
+  action: NextAction;
+  /** Seconds the Bake state waits (bake, or re-check interval). */
+  waitSeconds: number;
+  reason?: string;
+  lastVerdict?: { step: number; verdict: VerdictKind; summary: string; checks: CheckResult[] };
+  outcome?: 'promoted' | 'rolled back' | 'rollback failed';
+}
+
+/** `{Error, Cause}` as a Catch puts it in the state. */
+export const CaughtErrorSchema = z.looseObject({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof CaughtErrorSchema>;
+
+/** The rollout as handlers receive it: checked for the fields they rely on, the rest trusted as ours. */
+export const RolloutStateSchema = z.looseObject({
+  id: z.string().min(1),
+  specName: z.string().min(1),
+  executionArn: z.string(),
+  spec: z.looseObject({ name: z.string() }),
+  weights: z.array(z.number().int()).min(1),
+  snapshot: z.looseObject({ routes: z.array(z.looseObject({ key: z.string() })) }),
+  versions: z.record(z.string(), z.string()),
+  step: z.number().int().min(-1),
+  weight: z.number(),
+  counters: z.object({ failedChecks: z.number(), waitedForData: z.number() }),
+}) as unknown as z.ZodType<RolloutState>;
+
+/** The whole execution state: each Lambda gets it all and returns its part. */
+export const ExecutionStateSchema = z.looseObject({
+  rollout: RolloutStateSchema,
+  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['step', 'analysis']).optional() })]).nullish(),
+  approval: z.unknown().optional(),
+  error: CaughtErrorSchema.optional(),
+});
+export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
+
+/** Execution input, from a trigger, `canaryctl start` or the local runner. */
+export const StartInputSchema = z.strictObject({
+  spec: z.record(z.string(), z.unknown(), { error: 'must be the rollout spec (an object)' }),
+  revision: z.string().max(256).optional(),
+  image: z.string().max(1024).optional(),
+  requestedBy: z.string().max(256).optional(),
+  source: z.string().max(256).optional(),
+});
+export type StartInput = z.infer<typeof StartInputSchema>;
+
+export const PrepareInputSchema = z.object({
+  input: z.unknown(),
+  executionArn: z.string().min(1),
+  executionName: z.string().min(1),
+  startTime: z.string().optional(),
+});
+export type PrepareInput = z.infer<typeof PrepareInputSchema>;

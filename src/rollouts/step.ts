@@ -1,0 +1,49 @@
+import { runChecks } from '../analysis/alarms';
+import { judge } from '../analysis/judge';
+import type { Deps } from './deps';
+import type { ExecutionState, RolloutState } from './state';
+
+/**
+ * One traffic step in one Lambda invocation: judge the step that just baked, then shift to the
+ * next weight (absolute) or decide to promote or roll back. Three state transitions per step
+ * (Step → Route → Bake) and one Lambda invocation.
+ */
+export async function step(state: ExecutionState, deps: Deps): Promise<RolloutState> {
+  const r = state.rollout;
+  const now = deps.now().toISOString();
+  const skip = state.bake && 'skip' in state.bake ? state.bake.skip : undefined;
+  let next = r.step + 1;
+  let counters = r.counters;
+  let lastVerdict = r.lastVerdict;
+
+  if (r.step >= 0 && skip !== 'analysis') {
+    const checks = await runChecks(deps.checks, r.spec.analysis.alarms);
+    const verdict = judge(checks, { ...r.spec.analysis, threshold: r.spec.strategy.threshold }, r.counters);
+    counters = verdict.counters;
+    lastVerdict = { step: r.step, verdict: verdict.verdict, summary: verdict.summary, checks };
+    await deps.store.appendEvent(r.id, { at: now, kind: 'verdict', step: r.step, weight: r.weight, verdict: verdict.verdict, checks, message: verdict.summary });
+    if (verdict.verdict === 'failed') {
+      return { ...r, counters, lastVerdict, action: 'rollback', reason: `step ${r.step + 1} (${r.weight}%): ${verdict.summary}` };
+    }
+    if (verdict.verdict === 'inconclusive') {
+      return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.recheckSeconds };
+    }
+    if (state.bake && 'Error' in state.bake && state.bake.Error === 'Canary.BakeInterrupted') {
+      // The alarm that cut the bake short is OK again: bake this step again in full rather than move on early.
+      return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
+    }
+    await deps.notifier.notify({ type: 'step-passed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, checks });
+  }
+  if (skip === 'analysis') next = r.weights.length;
+
+  if (next >= r.weights.length) {
+    return { ...r, counters, lastVerdict, action: r.spec.approval.beforePromotion ? 'approvePromotion' : 'promote' };
+  }
+
+  const weight = r.weights[next]!;
+  const router = deps.routerFor(r.spec);
+  const versions = await router.setCanaryWeight(r.snapshot, weight, r.versions);
+  await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s)` });
+  await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
+  return { ...r, versions, step: next, weight, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
+}

@@ -1,0 +1,1 @@
+export { AppMeshRouter, type AppMeshNodes, type AppMeshRouterConfig } from './router';

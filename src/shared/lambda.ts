@@ -1,0 +1,51 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { getDeps, type Deps } from '../rollouts/deps';
+import { toSpecIssues } from '../spec';
+import { classifyAwsError, ConfigurationError } from './errors';
+
+export const logger = new Logger({ serviceName: 'canary-controller' });
+
+/** Keys every log line of a rollout carries, so one filter finds a rollout's whole story. */
+function rolloutKeys(input: unknown): Record<string, unknown> {
+  const r = (input as { rollout?: { id?: string; step?: number; weight?: number; specName?: string } } | undefined)?.rollout;
+  return r ? { rolloutId: r.id, spec: r.specName, step: r.step, weight: r.weight } : {};
+}
+
+/**
+ * Builds a thin Lambda handler: parse the input with zod (a bad input names the field and is a
+ * ConfigurationError, never retried), log with the rollout's keys, run one use case, and make
+ * sure errors carry the names the state machine's Retry/Catch match.
+ */
+export function lambda<S extends z.ZodType, O>(name: string, schema: S, useCase: (input: z.output<S>, deps: Deps, context: Context) => Promise<O>) {
+  return middy(async (event: unknown, context: Context): Promise<O> => {
+    const parsed = schema.safeParse(event);
+    if (!parsed.success) {
+      const issues = toSpecIssues(parsed.error)
+        .map((i) => `${i.path || '(input)'}: ${i.message}`)
+        .join('; ');
+      throw new ConfigurationError(`${name}: invalid input: ${issues}`);
+    }
+    logger.appendKeys({ handler: name, ...rolloutKeys(parsed.data) });
+    try {
+      const result = await useCase(parsed.data, getDeps(), context);
+      logger.info(`${name} done`, { result: summarize(result) });
+      return result;
+    } catch (error) {
+      const shaped = classifyAwsError(error, name);
+      logger.error(`${name} failed`, { error: shaped as Error });
+      throw shaped;
+    }
+  }).use(injectLambdaContext(logger, { clearState: true }));
+}
+
+function summarize(result: unknown): unknown {
+  if (result && typeof result === 'object' && 'action' in result) {
+    const r = result as { action?: string; step?: number; weight?: number; outcome?: string };
+    return { action: r.action, step: r.step, weight: r.weight, outcome: r.outcome };
+  }
+  return undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * The Workload port: what deploys, promotes and cleans up the canary. The core speaks only this;
+ * ECS is an adapter behind it (src/workloads/ecs). Every call is one quick round of API calls:
+ * waiting is done by Wait + status loops in the state machine, never by sleeping in Lambda.
+ */
+
+/** Where a deployment stands. `reason` is written for a human reading the execution history. */
+export interface WorkloadStatus {
+  phase: 'steady' | 'progressing' | 'failed';
+  reason: string;
+  running: number;
+  desired: number;
+  /** The task definition the service is converging on (its PRIMARY deployment), when known. */
+  taskDefinition?: string;
+}
+
+/** What deployCanary returns and later calls take back. JSON-serialisable: it travels through Step Functions state. */
+export interface CanaryDeployment {
+  taskDefinitionArn: string;
+  desiredCount: number;
+  deploymentId?: string;
+}
+
+export interface DeploymentRef {
+  taskDefinitionArn: string;
+  deploymentId?: string;
+}
+
+export interface Workload {
+  readonly kind: string;
+  /** Deploys the canary for an image; returns what later calls need (JSON-serialisable). */
+  deployCanary(input: { image: string }): Promise<CanaryDeployment>;
+  /** One look at the canary service: steady, still progressing, or failed (with why). */
+  canaryStatus(ref: DeploymentRef): Promise<WorkloadStatus>;
+  /**
+   * Rolls the primary onto what the canary ran (`ref` is the canary's deployment). Returns the
+   * task definition the primary now converges on, which may differ from the canary's (ECS: same
+   * image and settings, but the primary's mesh identity); pass it to primaryStatus.
+   */
+  promotePrimary(ref: { taskDefinitionArn: string }): Promise<{ taskDefinitionArn: string; deploymentId?: string }>;
+  /** One look at the primary service after promotePrimary, with the ref promotePrimary returned. */
+  primaryStatus(ref: DeploymentRef): Promise<WorkloadStatus>;
+  /** Stops the canary's tasks. Idempotent: safe to call from Rollback and cleanup, any number of times. */
+  scaleCanaryToZero(): Promise<void>;
+}

@@ -16,7 +16,13 @@ export interface Deps {
   checks: CheckSource;
   notifier: Notifier;
   executions: ExecutionControl;
+  /** Knows the newest synced revision of each spec (GitOps desired state); absent: every revision may start. */
+  revisions?: RevisionGuard;
   now(): Date;
+}
+
+export interface RevisionGuard {
+  isLatest(specName: string, revision: string): Promise<boolean>;
 }
 
 let configured: Deps | undefined;

@@ -1,7 +1,7 @@
 import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
-import { ConfigurationError } from '../shared/errors';
+import { ConfigurationError, SupersededError } from '../shared/errors';
 import type { Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues } from '../spec';
@@ -11,11 +11,16 @@ import { toSpecIssues } from '../spec';
  * a route here, so every error at Prepare leaves traffic exactly as it was.
  */
 export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<ExecutionState, 'rollout' | 'bake'>> {
-  const start = StartInputSchema.safeParse(input.input);
+  // A retry after WaitForLock carries the last try's error next to the original input.
+  const { error: _lastTry, ...raw } = (input.input ?? {}) as Record<string, unknown>;
+  const start = StartInputSchema.safeParse(raw);
   if (!start.success) throw new SpecValidationError(toSpecIssues(start.error), 'execution input');
   const spec = parseSpec(start.data.spec, 'execution input .spec');
   const plan = planRollout(spec);
 
+  if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
+    throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
+  }
   const router = deps.routerFor(spec);
   const snapshot = await router.snapshot();
   if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);

@@ -58,7 +58,7 @@ export const RolloutStateSchema = z.looseObject({
 /** The whole execution state: each Lambda gets it all and returns its part. */
 export const ExecutionStateSchema = z.looseObject({
   rollout: RolloutStateSchema,
-  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['step', 'analysis']).optional() })]).nullish(),
+  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['steps', 'analysis']).optional(), by: z.string().optional() })]).nullish(),
   approval: z.unknown().optional(),
   error: CaughtErrorSchema.optional(),
 });
@@ -71,6 +71,8 @@ export const StartInputSchema = z.strictObject({
   image: z.string().max(1024).optional(),
   requestedBy: z.string().max(256).optional(),
   source: z.string().max(256).optional(),
+  /** Wait for the route lock instead of failing (triggers with onNewRevision supersede or queue). */
+  waitForLock: z.boolean().optional(),
 });
 export type StartInput = z.infer<typeof StartInputSchema>;
 

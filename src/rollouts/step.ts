@@ -34,7 +34,17 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
     }
     await deps.notifier.notify({ type: 'step-passed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, checks });
   }
-  if (skip === 'analysis') next = r.weights.length;
+  if (skip) {
+    // An operator's `canaryctl promote`: the rest of the steps (and with --full, this judgement) are skipped.
+    next = r.weights.length;
+    await deps.store.appendEvent(r.id, {
+      at: now,
+      kind: 'shifted',
+      step: r.step,
+      weight: r.weight,
+      message: `operator skipped the remaining steps${skip === 'analysis' ? ' and analysis' : ''}${state.bake && 'by' in state.bake && state.bake.by ? ` (${state.bake.by})` : ''}`,
+    });
+  }
 
   if (next >= r.weights.length) {
     return { ...r, counters, lastVerdict, action: r.spec.approval.beforePromotion ? 'approvePromotion' : 'promote' };

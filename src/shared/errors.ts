@@ -28,6 +28,9 @@ export class RouteLockedError extends CanaryError {}
  */
 export class ConcurrentModificationError extends CanaryError {}
 
+/** A newer revision of the same spec exists: this rollout must not start (it would roll traffic back to older code). */
+export class SupersededError extends CanaryError {}
+
 /** A router or workload cannot do what was asked (e.g. too many targets). */
 export class UnsupportedError extends ConfigurationError {}
 
@@ -39,6 +42,7 @@ export const ErrorNames = {
   locked: 'RouteLockedError',
   conflict: 'ConcurrentModificationError',
   unsupported: 'UnsupportedError',
+  superseded: 'SupersededError',
   bakeInterrupted: 'Canary.BakeInterrupted',
   rejected: 'Canary.Rejected',
   aborted: 'Canary.Aborted',

@@ -60,6 +60,7 @@ export class LocalMesh extends EventEmitter {
   private server: Server | undefined;
   private listeningUrl: string | undefined;
   private active = 0;
+  private stopped = false;
 
   constructor(opts: LocalMeshOptions) {
     super();
@@ -72,6 +73,7 @@ export class LocalMesh extends EventEmitter {
   /** Starts the data plane on `port` (0: any free port). */
   async start(port = 0): Promise<{ url: string }> {
     if (this.server) throw new Error(`local mesh ${this.virtualRouter} is already listening on ${this.listeningUrl}`);
+    if (this.stopped) throw new Error(`local mesh ${this.virtualRouter} was stopped; create a new one`);
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
@@ -83,8 +85,13 @@ export class LocalMesh extends EventEmitter {
     return { url: this.listeningUrl };
   }
 
-  /** Stops listening, lets in-flight requests finish (briefly), then closes the upstream pools. */
+  /**
+   * Stops listening, lets in-flight requests finish (for at most `graceMs`), then closes the
+   * upstream pools. Idempotent; a stopped mesh cannot start again.
+   */
   async stop(graceMs = 2_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     const server = this.server;
     this.server = undefined;
     if (server) {

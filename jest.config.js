@@ -7,4 +7,6 @@ module.exports = {
   // middy and a few deps ship ESM only: let swc turn them into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   setupFiles: ['<rootDir>/test/setup.ts'],
+  // State-machine and end-to-end tests run real executions; a generous ceiling keeps a loaded CI machine from failing them.
+  testTimeout: 60_000,
 };

@@ -13,6 +13,26 @@ class NamedError extends Error {
   }
 }
 
+/**
+ * aws-local-stepfunctions 3.0 evaluates TimeoutSecondsPath against the Task's Parameters instead
+ * of the state input as Step Functions does, so the paths of our callback Tasks would not resolve.
+ * The engine enforces those timeouts itself (waitForToken) from the same values, which the ASL
+ * also passes in the payload (`Detail.seconds`, `Payload.rollout.approvalTimeoutSeconds`), and the
+ * library gets a ceiling it never reaches.
+ */
+function withEmulatedCallbackTimeouts(definition: Record<string, unknown>): Record<string, unknown> {
+  // JSON, not structuredClone: under jest the latter makes objects of another realm, which the library's plain-object checks reject.
+  const copy = JSON.parse(JSON.stringify(definition)) as Record<string, unknown>;
+  for (const state of Object.values((copy.States ?? {}) as Record<string, Record<string, unknown>>)) {
+    if (state.Type === 'Task' && typeof state.TimeoutSecondsPath === 'string' && String(state.Resource).endsWith('.waitForTaskToken')) {
+      delete state.TimeoutSecondsPath;
+      // setTimeout holds at most 2^31-1 ms (24.8 days); a larger value would fire at once.
+      state.TimeoutSeconds = 2_000_000;
+    }
+  }
+  return copy;
+}
+
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
 export interface ExecutionOutcome {
@@ -74,7 +94,7 @@ export class LocalEngine implements ExecutionControl {
 
   constructor(private readonly options: LocalEngineOptions = {}) {
     this.definition = options.definition ?? loadDefinition();
-    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machine = new StateMachine(withEmulatedCallbackTimeouts(this.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
     this.handlers = { ...HANDLERS, ...(options.handlers as Record<string, LambdaHandler>) };
   }
 

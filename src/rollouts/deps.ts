@@ -47,6 +47,7 @@ function awsDeps(): Deps {
     checks: new CloudWatchAlarms(),
     notifier: defaultNotifier(),
     executions: new SfnExecutions(),
+    revisions: new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table),
     now: () => new Date(),
   };
 }

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { classifyAwsError } from '../shared/errors';
+import { classifyAwsError, TransientError } from '../shared/errors';
 import type { LockHolder, RolloutEvent, RolloutRecord } from './records';
 import { decideTakeover, type IsRunning, type RolloutStore } from './store';
 
@@ -49,14 +49,17 @@ export class DynamoStore implements RolloutStore {
         if (!current) {
           // Released between our write and our read: one more conditional write decides.
           if (await this.tryPut(key, holder, 'attribute_not_exists(pk)', {})) taken.push(key);
-          else throw new Error(`lock ${key} changed hands while being taken; retry`);
+          else throw new TransientError(`lock ${key} changed hands while being taken; retry`);
           continue;
         }
         await decideTakeover(key, current, holder.rolloutId, isRunning);
         // Take over only from the holder we judged stopped: a racing rollout loses this write.
         if (!(await this.tryPut(key, holder, 'rolloutId = :old', { ':old': current.rolloutId }))) {
           const winner = await this.getLock(key);
-          await decideTakeover(key, winner ?? current, holder.rolloutId, isRunning);
+          // We wrote nothing: the lock is ours only if the winner is us; a running winner refuses us.
+          if (!winner || (await decideTakeover(key, winner, holder.rolloutId, isRunning)) !== 'mine') {
+            throw new TransientError(`lock ${key} changed hands while being taken; retry`);
+          }
         }
         taken.push(key);
       }

@@ -119,7 +119,8 @@ export const StrategySchema = z
         }
       });
       const last = strategy.steps[strategy.steps.length - 1];
-      if (last !== 100) {
+      // An empty list or a weight above 100 is already reported; do not add a second line for it.
+      if (last !== undefined && last < 100) {
         ctx.addIssue({
           code: 'custom',
           path: ['steps', strategy.steps.length - 1],

@@ -76,7 +76,9 @@ export function toSpecIssues(error: z.ZodError): SpecIssue[] {
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    // zod 4 reports `input` only when asked (parseSpec asks); otherwise its default message tells.
+    const missing = 'input' in issue ? issue.input === undefined : / received undefined$/.test(issue.message);
+    if (issue.code === 'invalid_type' && missing) {
       issues.push({ path: formatPath(issue.path), message: 'is required' });
       continue;
     }
@@ -97,7 +99,7 @@ export function parseSpec(document: unknown, source?: string): RolloutSpec {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new SpecValidationError([{ path: '', message: 'must be a mapping (an object at the top level)' }], source);
   }
-  const result = RolloutSpecSchema.safeParse(document);
+  const result = RolloutSpecSchema.safeParse(document, { reportInput: true });
   if (!result.success) throw new SpecValidationError(toSpecIssues(result.error), source);
   return result.data;
 }

@@ -1,0 +1,7 @@
+import { z } from 'zod';
+import { handleEcrPush } from '../src/triggers/ecr';
+import { ecrTriggerDeps } from '../src/triggers/deps';
+import { lambda } from '../src/shared/lambda';
+
+/** EventBridge `ECR Image Action`; any shape is accepted here and a bad one is skipped with its reason. */
+export const handler = lambda('trigger-ecr', z.unknown(), (event, deps) => handleEcrPush(event, ecrTriggerDeps(deps)));

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { SpecValidationError, type RolloutSpec } from '../spec';
+import { parseSpecText } from '../spec/load';
+
+/** Where specs live in the configuration repository, and which files count. */
+export interface SpecLocation {
+  /** Folder prefix, e.g. `.canary/` (nested folders included). */
+  folder: string;
+  extensions: readonly string[];
+}
+
+export const DEFAULT_SPEC_LOCATION: SpecLocation = { folder: '.canary/', extensions: ['.yaml', '.yml', '.json'] };
+
+/** Reads the spec location from `SPEC_FOLDER` (default `.canary/`). */
+export function specLocationFromEnv(env: NodeJS.ProcessEnv = process.env): SpecLocation {
+  const folder = (env.SPEC_FOLDER ?? '').trim().replace(/^\.\//, '').replace(/^\/+/, '');
+  if (!folder) return DEFAULT_SPEC_LOCATION;
+  return { ...DEFAULT_SPEC_LOCATION, folder: folder.endsWith('/') ? folder : `${folder}/` };
+}
+
+/** True for a rollout spec file: inside the folder, with a spec extension. */
+export function isSpecPath(path: string, location: SpecLocation = DEFAULT_SPEC_LOCATION): boolean {
+  const p = path.replace(/^\/+/, '');
+  return p.startsWith(location.folder) && location.extensions.some((ext) => p.toLowerCase().endsWith(ext));
+}
+
+/** sha256 of the file text, hex: the content part of a git revision. */
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** JSON with sorted keys, so two equal objects written in a different key order compare equal. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** One line per issue, each naming the file and the field: `.canary/user.yaml: strategy.steps[2]: must be greater than 25`. */
+export function describeSpecError(error: unknown, path: string): string {
+  if (error instanceof SpecValidationError) {
+    return error.issues.map((i) => `${path}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('; ');
+  }
+  return `${path}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+export type ParsedSpecFile = { ok: true; spec: RolloutSpec; contentHash: string } | { ok: false; error: string };
+
+/** Parses and validates one spec file; never throws. */
+export function parseSpecFile(path: string, text: string): ParsedSpecFile {
+  try {
+    return { ok: true, spec: parseSpecText(text, path), contentHash: contentHash(text) };
+  } catch (error) {
+    return { ok: false, error: describeSpecError(error, path) };
+  }
+}

@@ -1,0 +1,60 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { classifyAwsError, ConfigurationError } from '../shared/errors';
+
+/** Reads secrets from SSM Parameter Store (SecureString) or Secrets Manager, cached for a few minutes. */
+export class SecretReader {
+  private readonly cache = new Map<string, { value: string; until: number }>();
+
+  constructor(
+    private readonly ssm: SSMClient = new SSMClient({}),
+    private readonly secrets: SecretsManagerClient = new SecretsManagerClient({}),
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  private async cached(key: string, load: () => Promise<string>): Promise<string> {
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.value;
+    const value = await load();
+    this.cache.set(key, { value, until: this.now() + this.ttlMs });
+    return value;
+  }
+
+  parameter(name: string): Promise<string> {
+    return this.cached(`ssm:${name}`, async () => {
+      const out = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).catch((error: unknown) => {
+        throw classifyAwsError(error, `GetParameter ${name}`);
+      });
+      const value = out.Parameter?.Value;
+      if (!value) throw new ConfigurationError(`SSM parameter ${name} is empty`);
+      return value;
+    });
+  }
+
+  secret(arn: string): Promise<string> {
+    return this.cached(`sm:${arn}`, async () => {
+      const out = await this.secrets.send(new GetSecretValueCommand({ SecretId: arn })).catch((error: unknown) => {
+        throw classifyAwsError(error, `GetSecretValue ${arn}`);
+      });
+      const value = unwrapSecret(out.SecretString);
+      if (!value) throw new ConfigurationError(`secret ${arn} has no SecretString`);
+      return value;
+    });
+  }
+}
+
+/** A secret is the plain string, or JSON with one of `secret`, `token`, `value` (what consoles tend to create). */
+export function unwrapSecret(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const json = JSON.parse(trimmed) as Record<string, unknown>;
+      for (const key of ['secret', 'token', 'value']) if (typeof json[key] === 'string') return json[key] as string;
+    } catch {
+      // not JSON: the secret itself starts with a brace
+    }
+  }
+  return trimmed;
+}

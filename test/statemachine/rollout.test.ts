@@ -1,0 +1,287 @@
+import { GateNotWaitingError, decide } from '../../src/approvals/gates';
+import { handler as alarmInterrupt } from '../../functions/alarm-interrupt';
+import { localContext } from '../../src/local/handlers';
+import { CANARY, Harness, STABLE, USER_ROUTE, specInput } from './harness';
+import { serverError, throttled } from '../support/fake-aws';
+
+const ROUTE_KEY = 'appmesh:my-mesh/user-router/user-route';
+let h: Harness;
+
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => h.close());
+
+describe('rollout state machine (real ASL, real handlers)', () => {
+  describe('a healthy rollout', () => {
+    it('goes 10 → 25 → 50 → 100, promotes, and keeps every other field of the route', async () => {
+      const execution = h.start();
+      const outcome = await execution.result;
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([10, 25, 50, 100, 100]);
+      const final = h.mesh.spec('user-route');
+      expect(final.httpRoute!.action!.weightedTargets).toEqual([{ virtualNode: CANARY, weight: 100 }]);
+      expect({ ...final, httpRoute: { ...final.httpRoute, action: undefined } }).toEqual({ ...USER_ROUTE, httpRoute: { ...USER_ROUTE.httpRoute, action: undefined } });
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+      expect((await h.store.getRollout(execution.name))?.status).toBe('promoted');
+      expect(h.notifier.events.map((e) => e.type)).toEqual(['started', 'step-passed', 'step-passed', 'step-passed', 'step-passed', 'promoted']);
+    });
+
+    it('costs three state transitions and one Lambda invocation per traffic step', async () => {
+      const execution = h.start();
+      await execution.result;
+
+      const entered = h.statesEntered(execution);
+      const loop = entered.filter((s) => ['Step', 'Route', 'Bake'].includes(s));
+      // 4 traffic steps of Step → Route → Bake, then the final Step → Route that judges step 4.
+      expect(loop).toEqual([...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route']);
+      expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...loop, 'Promote', 'Promoted']);
+      expect(h.engine.invocations.step).toBe(5);
+    });
+  });
+
+  describe('judgement', () => {
+    it('rolls back to the exact snapshot when an alarm fires at step 2', async () => {
+      h.mesh.onUpdate = (_route, spec) => {
+        if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 25)) h.alarms.set('user-service-5xx', 'ALARM', 'Threshold Crossed: 5xx > 1%');
+      };
+      const execution = h.start();
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(outcome.cause).toContain('step 2 (25%)');
+      expect(outcome.cause).toContain('user-service-5xx in ALARM');
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([10, 25, 0]);
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+      const rolledBack = h.notifier.events.find((e) => e.type === 'rolled-back')!;
+      expect(rolledBack).toMatchObject({ step: 1, weight: 25 });
+      expect(rolledBack.checks).toEqual([expect.objectContaining({ name: 'user-service-5xx', state: 'ALARM' })]);
+    });
+
+    it('tolerates failed checks below the threshold by judging again at the same weight', async () => {
+      let flaps = 0;
+      h.mesh.onUpdate = (_r, spec) => {
+        if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 10)) h.alarms.set('user-service-p99', 'ALARM');
+      };
+      const execution = h.start(specInput({ strategy: { steps: [10, 100], bake: '60s', threshold: 2 }, analysis: { alarms: ['user-service-p99'], recheckInterval: '60s' } }));
+      await h.until(async () => (await h.store.listEvents(execution.name)).some((e) => e.kind === 'verdict' && e.verdict === 'inconclusive'), 'first failed check');
+      h.alarms.set('user-service-p99', 'OK');
+      flaps++;
+      const outcome = await execution.result;
+
+      expect(flaps).toBe(1);
+      expect(outcome.status).toBe('SUCCEEDED');
+      const verdicts = (await h.store.listEvents(execution.name)).filter((e) => e.kind === 'verdict').map((e) => `${e.step}:${e.verdict}`);
+      expect(verdicts[0]).toBe('0:inconclusive');
+      expect(verdicts).toContain('0:healthy');
+    });
+
+    it('waits for data, then passes when the alarm gets data (onInsufficientData: wait)', async () => {
+      h.alarms.set('user-service-p99', 'INSUFFICIENT_DATA');
+      const execution = h.start(specInput({ strategy: { steps: [50, 100], bake: '60s' }, analysis: { alarms: ['user-service-p99'], onInsufficientData: 'wait', insufficientDataLimit: 5, recheckInterval: '60s' } }));
+      await h.until(async () => (await h.store.listEvents(execution.name)).filter((e) => e.verdict === 'inconclusive').length >= 2, 'two re-checks');
+      h.alarms.set('user-service-p99', 'OK');
+      const outcome = await execution.result;
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.weightsWritten('user-route', CANARY).slice(0, 2)).toEqual([50, 100]);
+    });
+
+    it('waits for data, then fails once the re-check limit is spent', async () => {
+      h.alarms.set('user-service-p99', 'INSUFFICIENT_DATA');
+      const execution = h.start(specInput({ strategy: { steps: [50, 100], bake: '60s' }, analysis: { alarms: ['user-service-p99'], onInsufficientData: 'wait', insufficientDataLimit: 2, recheckInterval: '60s' } }));
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(outcome.cause).toContain('still has insufficient data after 2 re-checks');
+      const verdicts = (await h.store.listEvents(execution.name)).filter((e) => e.kind === 'verdict').map((e) => e.verdict);
+      expect(verdicts).toEqual(['inconclusive', 'inconclusive', 'failed']);
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+    });
+
+    it('passes on missing data at once with onInsufficientData: pass, and rolls back with fail', async () => {
+      h.alarms.set('user-service-p99', 'INSUFFICIENT_DATA');
+      const passing = await h.start(specInput({ strategy: { steps: [100], bake: '60s' }, analysis: { alarms: ['user-service-p99'], onInsufficientData: 'pass' } })).result;
+      expect(passing.status).toBe('SUCCEEDED');
+
+      h.mesh.addRoute('user-route', USER_ROUTE);
+      const failing = await h.start(specInput({ strategy: { steps: [100], bake: '60s' }, analysis: { alarms: ['user-service-p99'], onInsufficientData: 'fail' } })).result;
+      expect(failing).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(failing.cause).toContain('onInsufficientData: fail');
+    });
+  });
+
+  describe('interruptible bake', () => {
+    it('rolls back when an alarm enters ALARM mid-bake, without waiting for the bake to end', async () => {
+      // A one-hour bake at real speed: only the interruption can end this test in time.
+      const slow = new Harness({ timeScale: 1 });
+      try {
+        const execution = slow.start(specInput({ strategy: { steps: [10, 100], bake: '1h' } }));
+        await slow.until(async () => (await slow.engine.findBakeToken(execution.executionArn)) !== undefined, 'first bake');
+        slow.alarms.set('user-service-5xx', 'ALARM', 'Threshold Crossed');
+        const interrupted = await alarmInterrupt(
+          { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: { alarmName: 'user-service-5xx', state: { value: 'ALARM', reason: 'Threshold Crossed' } } },
+          localContext('alarmInterrupt'),
+        );
+        const outcome = await execution.result;
+
+        expect(interrupted).toEqual({ interrupted: [execution.name], skipped: [] });
+        expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+        expect(outcome.cause).toContain('step 1 (10%)');
+        expect(JSON.stringify(slow.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+        expect(execution.history.some((e) => e.type === 'StateCaught' && e.state === 'Bake')).toBe(true);
+      } finally {
+        slow.close();
+      }
+    });
+  });
+
+  describe('approval gates', () => {
+    // A one-hour gate (18 s at this clock) is answered by the test; the 60 s gate (0.3 s) is left to time out.
+    const gated = (onTimeout: 'rollback' | 'approve' = 'rollback', timeout = '1h') =>
+      specInput({ strategy: { steps: [50, 100], bake: '60s' }, approval: { beforePromotion: true, timeout, onTimeout } });
+
+    it('promotes after approval, recording who approved', async () => {
+      const slow = new Harness({ timeScale: 0.005 });
+      try {
+        const execution = slow.start(gated());
+        await slow.until(async () => (await slow.store.getRollout(execution.name))?.gate !== undefined, 'gate waiting');
+        await decide({ rolloutId: execution.name, decision: 'approve', by: 'alice', reason: 'metrics look good' }, slow.deps);
+        const outcome = await execution.result;
+
+        expect(outcome.status).toBe('SUCCEEDED');
+        const events = await slow.store.listEvents(execution.name);
+        expect(events.find((e) => e.kind === 'approval-decided')?.message).toBe('beforePromotion: approved by alice: metrics look good');
+      } finally {
+        slow.close();
+      }
+    });
+
+    it('rolls back when the approval is rejected', async () => {
+      const execution = h.start(gated());
+      await h.until(async () => (await h.store.getRollout(execution.name))?.gate !== undefined, 'gate waiting');
+      await decide({ rolloutId: execution.name, decision: 'reject', by: 'bob', reason: 'p99 creeping up' }, h.deps);
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(outcome.cause).toBe('approval rejected: p99 creeping up (by bob)');
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+    });
+
+    it('refuses to decide a gate that is not waiting, and changes nothing', async () => {
+      const execution = h.start(gated());
+      await h.until(async () => (await h.store.getRollout(execution.name))?.gate !== undefined, 'gate waiting');
+      await decide({ rolloutId: execution.name, decision: 'approve', by: 'alice' }, h.deps);
+
+      await expect(decide({ rolloutId: execution.name, decision: 'reject', by: 'mallory' }, h.deps)).rejects.toBeInstanceOf(GateNotWaitingError);
+      expect((await execution.result).status).toBe('SUCCEEDED');
+    });
+
+    it('follows onTimeout: rollback when nobody answers', async () => {
+      const outcome = await h.start(gated('rollback', '60s')).result;
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack', cause: 'approval timed out (approval.onTimeout: rollback)' });
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+    });
+
+    it('follows onTimeout: approve when nobody answers', async () => {
+      const outcome = await h.start(gated('approve', '60s')).result;
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.spec('user-route').httpRoute!.action!.weightedTargets).toEqual([{ virtualNode: CANARY, weight: 100 }]);
+    });
+
+    it('asks before the first shift with beforeStart, and a rejection shifts nothing', async () => {
+      const execution = h.start(specInput({ approval: { beforeStart: true, timeout: '1h' } }));
+      await h.until(async () => (await h.store.getRollout(execution.name))?.gate?.gate === 'beforeStart', 'start gate waiting');
+      await decide({ rolloutId: execution.name, decision: 'reject', reason: 'not today' }, h.deps);
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(h.mesh.updates).toEqual([]);
+    });
+  });
+
+  describe('faults', () => {
+    it('retries a throttled UpdateRoute and still completes', async () => {
+      h.mesh.failNext('UpdateRoute', throttled(), throttled());
+      const execution = h.start();
+      const outcome = await execution.result;
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(execution.history.filter((e) => e.type === 'StateRetried' && e.state === 'Step')).toHaveLength(2);
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([10, 25, 50, 100, 100]);
+    });
+
+    it('ends restored when the rollback UpdateRoute fails twice', async () => {
+      h.mesh.onUpdate = (_r, spec) => {
+        if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 10)) {
+          h.alarms.set('user-service-5xx', 'ALARM');
+          h.mesh.onUpdate = () => undefined;
+          // The next two writes are the rollback's.
+          h.mesh.failNext('UpdateRoute', serverError(), throttled());
+        }
+      };
+      const execution = h.start();
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(execution.history.filter((e) => e.type === 'StateRetried' && e.state === 'Rollback')).toHaveLength(2);
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+    });
+
+    it('stops loudly instead of overwriting a route another writer changed', async () => {
+      const foreign = { httpRoute: { match: { prefix: '/' }, action: { weightedTargets: [{ virtualNode: STABLE, weight: 70 }, { virtualNode: CANARY, weight: 30 }] } } };
+      h.mesh.onUpdate = (route, spec) => {
+        if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 10)) {
+          h.mesh.onUpdate = () => undefined;
+          setImmediate(() => h.mesh.externalWrite(route, foreign));
+        }
+      };
+      const execution = h.start();
+      const outcome = await execution.result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RollbackFailed' });
+      expect(outcome.cause).toContain('user-route');
+      expect(h.mesh.spec('user-route')).toEqual(foreign);
+      expect((await h.store.getLock(ROUTE_KEY))?.needsAttention).toContain('ConcurrentModificationError');
+      expect(h.notifier.events.at(-1)).toMatchObject({ type: 'rollback-failed', urgent: true });
+    });
+  });
+
+  describe('Prepare', () => {
+    it.each([
+      ['an invalid spec', specInput({ strategy: { steps: [10, 25, 20, 100] } }), 'SpecValidationError', 'strategy.steps[2]: must be greater than 25'],
+      ['an unknown route', specInput({ router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['nope'] } } }), 'ResourceNotFoundError', 'nope'],
+      ['an unknown canary node', specInput({ target: { virtualNode: 'user-service-v9' } }), 'ResourceNotFoundError', 'user-service-v9'],
+      ['a missing alarm', specInput({ analysis: { alarms: ['user-service-5xx', 'does-not-exist'] } }), 'ConfigurationError', 'alarm "does-not-exist" not found'],
+    ])('fails on %s, names it, and writes no route', async (_what, spec, error, message) => {
+      const outcome = await h.start(spec).result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error });
+      expect(outcome.cause).toContain(message);
+      expect(h.mesh.updates).toEqual([]);
+      expect(h.notifier.events.at(-1)).toMatchObject({ type: 'failed-to-start' });
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+    });
+
+    it('refuses a second rollout on a locked route, naming the holder', async () => {
+      const first = h.start(specInput({ approval: { beforeStart: true, timeout: '1h' } }));
+      await h.until(async () => (await h.store.getRollout(first.name))?.gate !== undefined, 'first holds the lock');
+      const second = await h.start(specInput({ name: 'user-service-hotfix' })).result;
+
+      expect(second).toMatchObject({ status: 'FAILED', error: 'RouteLockedError' });
+      expect(second.cause).toContain(`route ${ROUTE_KEY} is locked by running rollout ${first.name}`);
+      expect(h.mesh.updates).toEqual([]);
+      await decide({ rolloutId: first.name, decision: 'reject' }, h.deps);
+      await first.result;
+    });
+
+    it('takes over the lock of a rollout that is no longer running', async () => {
+      await h.store.acquireLocks([ROUTE_KEY], { rolloutId: 'crashed', executionArn: 'arn:aws:states:us-east-1:000000000000:execution:rollout:crashed', specName: 'user-service' }, async () => true);
+      const outcome = await h.start().result;
+      expect(outcome.status).toBe('SUCCEEDED');
+    });
+  });
+});

@@ -1,6 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoStore } from '../rollouts/dynamo-store';
 import { FanOutNotifier, headline, type LifecycleEvent, type Notifier } from './notifier';
+import { WebhookNotifier } from './webhooks';
 
 /** EventBridge `detail-type` per lifecycle change; documented in the README's Events section. */
 export const DETAIL_TYPES: Record<LifecycleEvent['type'], string> = {
@@ -36,7 +38,9 @@ export class SnsNotifier implements Notifier {
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: headline(e).slice(0, 99),
+        // SNS rejects subjects with line breaks or control characters, or of 100 characters or more;
+        // a reason may be a multi-line error message.
+        Subject: headline(e).replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 99),
         Message: messageBody(e),
         MessageAttributes: {
           type: { DataType: 'String', StringValue: e.type },
@@ -67,7 +71,32 @@ export function defaultNotifier(env: NodeJS.ProcessEnv = process.env): Notifier 
   const notifiers: Notifier[] = [];
   if (env.TOPIC_ARN) notifiers.push(new SnsNotifier(env.TOPIC_ARN));
   if (env.EVENT_BUS_NAME) notifiers.push(new EventBridgeNotifier(env.EVENT_BUS_NAME));
+  // Slack and Teams: the spec's own webhook parameter (notify.*WebhookParameter, read from the
+  // rollout's history record) or the controller-wide one from the environment.
+  const specNotify = env.TABLE_NAME ? specNotifyLookup(new DynamoStore(env.TABLE_NAME)) : undefined;
+  notifiers.push(
+    new WebhookNotifier({ kind: 'slack', defaultParameter: env.SLACK_WEBHOOK_PARAMETER || undefined, parameterFor: async (e) => (await specNotify?.(e))?.slackWebhookParameter }),
+    new WebhookNotifier({ kind: 'teams', defaultParameter: env.TEAMS_WEBHOOK_PARAMETER || undefined, parameterFor: async (e) => (await specNotify?.(e))?.teamsWebhookParameter }),
+  );
   return new FanOutNotifier(notifiers, (error, event) =>
     console.error(JSON.stringify({ level: 'WARN', message: 'notification delivery failed', type: event.type, rolloutId: event.rolloutId, error: String(error) })),
   );
+}
+
+type SpecNotify = { slackWebhookParameter?: string; teamsWebhookParameter?: string };
+
+/** The `notify` block of the rollout's spec, read once per rollout per process. */
+function specNotifyLookup(store: Pick<DynamoStore, 'getRollout'>): (e: LifecycleEvent) => Promise<SpecNotify | undefined> {
+  const cache = new Map<string, Promise<SpecNotify | undefined>>();
+  return (e) => {
+    let found = cache.get(e.rolloutId);
+    if (!found) {
+      found = store
+        .getRollout(e.rolloutId)
+        .then((r) => (r?.spec as { notify?: SpecNotify } | undefined)?.notify)
+        .catch(() => undefined);
+      cache.set(e.rolloutId, found);
+    }
+    return found;
+  };
 }

@@ -3,6 +3,7 @@ import { CanaryError } from '../shared/errors';
 import type { Deps } from '../rollouts/deps';
 import { TaskNotWaitingError } from '../rollouts/executions';
 import { RolloutStateSchema, type RolloutState } from '../rollouts/state';
+import { gateLinks } from './links';
 
 export type GateName = 'beforeStart' | 'beforePromotion';
 
@@ -25,6 +26,8 @@ export async function requestApproval(req: ApprovalRequest, deps: Deps): Promise
   const expiresAt = new Date(now.getTime() + r.approvalTimeoutSeconds * 1000).toISOString();
   await deps.store.updateRollout(r.id, { status: 'waiting', gate: { gate: req.gate, token: req.token, requestedAt: now.toISOString(), expiresAt } });
   await deps.store.appendEvent(r.id, { at: now.toISOString(), kind: 'approval-requested', step: r.step, weight: r.weight, message: `waiting for approval (${req.gate}) until ${expiresAt}` });
+  // Signed approve/reject links (when the approval API is deployed) first, so chat buttons lead; the commands always follow.
+  const links = await gateLinks({ rolloutId: r.id, gate: req.gate, expiresAt });
   await deps.notifier.notify({
     type: 'waiting-for-approval',
     rolloutId: r.id,
@@ -36,6 +39,7 @@ export async function requestApproval(req: ApprovalRequest, deps: Deps): Promise
     weight: r.step >= 0 ? r.weight : undefined,
     reason: `expires ${expiresAt}; on timeout: ${r.onApprovalTimeout}`,
     actions: [
+      ...links,
       { label: 'approve', command: `canaryctl approve ${r.id}` },
       { label: 'reject', command: `canaryctl reject ${r.id} --reason "..."` },
     ],

@@ -80,7 +80,8 @@ export function headline(e: LifecycleEvent): string {
     case 'promoted':
       return `${e.specName}: promoted (rollout ${e.rolloutId})`;
     case 'rolled-back':
-      return `${e.specName}: rolled back${where}: ${e.reason ?? 'unknown reason'}`;
+      // A verdict's reason already says where ("step 2 (25%): ..."); do not say it twice.
+      return `${e.specName}: rolled back${e.reason?.startsWith('step ') ? '' : where}: ${e.reason ?? 'unknown reason'}`;
     case 'rollback-failed':
       return `URGENT ${e.specName}: rollback FAILED${where}; traffic may still be split: ${e.reason ?? ''}`;
     case 'failed-to-start':

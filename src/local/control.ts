@@ -1,0 +1,58 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { decide } from '../approvals/gates';
+import type { Deps } from '../rollouts/deps';
+
+/** Where a running local rollout says how to reach it, for `canaryctl approve|reject --local`. */
+export const CONTROL_FILE = join(process.cwd(), '.canary-local', 'runner.json');
+
+export interface ControlServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback endpoint through which another terminal answers the local rollout's approval
+ * gates: `POST /decide {decision, reason, by}` calls the same `decide()` as the AWS path.
+ */
+export async function startControlServer(opts: { rolloutId: string; deps: Deps; file?: string }): Promise<ControlServer> {
+  const file = opts.file ?? CONTROL_FILE;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+      if (body.length > 16_384) req.destroy();
+    });
+    req.on('end', () => {
+      void (async () => {
+        const reply = (status: number, payload: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(payload));
+        };
+        if (req.method !== 'POST' || req.url !== '/decide') return reply(404, { error: 'POST /decide' });
+        try {
+          const input = JSON.parse(body || '{}') as { decision?: string; reason?: string; by?: string; rolloutId?: string };
+          if (input.decision !== 'approve' && input.decision !== 'reject') return reply(400, { error: 'decision must be approve or reject' });
+          if (input.rolloutId && input.rolloutId !== opts.rolloutId) return reply(404, { error: `rollout ${input.rolloutId} is not the local one (${opts.rolloutId})` });
+          const result = await decide({ rolloutId: opts.rolloutId, decision: input.decision, reason: input.reason, by: input.by ?? 'canaryctl --local' }, opts.deps);
+          reply(200, result);
+        } catch (error) {
+          reply(409, { error: (error as Error).message });
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ url, rolloutId: opts.rolloutId, pid: process.pid }, null, 2));
+  return {
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(file, { force: true });
+    },
+  };
+}

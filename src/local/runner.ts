@@ -1,0 +1,380 @@
+import './../shared/polyfills';
+import type { Context } from 'aws-lambda';
+import { RecordingNotifier, type LifecycleEvent } from '../approvals/notifier';
+import { decide } from '../approvals/gates';
+import { createLocalRouter } from '../routers/local';
+import { configureDeps, type Deps } from '../rollouts/deps';
+import type { RolloutEvent } from '../rollouts/records';
+import { MemoryStore } from '../rollouts/store';
+import type { RolloutSpec } from '../spec';
+import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
+import { startControlServer, type ControlServer } from './control';
+import { LocalEngine } from './engine';
+import { HANDLERS, localContext } from './handlers';
+import { startLoad, type LoadSummary } from './load';
+import { LocalMesh, type RouteSpec } from './mesh';
+import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
+import { writeReport } from './report';
+import { startSampleService } from './sample-service';
+import { LiveView } from './view';
+
+export type ApprovalMode = 'auto' | 'reject' | 'prompt' | 'wait';
+
+export interface LocalRunOptions {
+  spec: RolloutSpec;
+  /** Overrides the spec's bake (whole seconds), so a demo takes seconds, not hours. */
+  bakeSeconds?: number;
+  /** Requests per second the load generator sends through the mesh. */
+  rps?: number;
+  canaryErrors?: number;
+  canaryLatencyMs?: number;
+  stableErrors?: number;
+  approve?: ApprovalMode;
+  /** Where to write the HTML report; undefined: no report. */
+  reportPath?: string;
+  alarms?: Partial<LocalAlarmDefaults>;
+  out?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Seconds of traffic after the rollout ends, to show where new requests go. */
+  tailSeconds?: number;
+  /** Start the control endpoint so `canaryctl approve|reject --local` can answer from another terminal. */
+  control?: boolean;
+  /** Ask a question at the terminal (prompt mode); injected by tests. */
+  ask?: (question: string) => Promise<string>;
+}
+
+export interface StepMeasurement {
+  index: number;
+  weight: number;
+  startedAt: number;
+  endedAt: number;
+  requests: number;
+  canaryRequests: number;
+  /** Canary share of the requests carried while this step's weight was live, in percent. */
+  measuredShare: number;
+  verdict?: string;
+}
+
+export interface LocalRunResult {
+  rolloutId: string;
+  outcome: 'promoted' | 'rolled back' | 'failed';
+  reason?: string;
+  exitCode: number;
+  durationMs: number;
+  steps: StepMeasurement[];
+  load: LoadSummary;
+  /** Requests the canary served after the rollback restored the route (should be 0). */
+  canaryRequestsAfterRollback?: number;
+  /** Non-2xx responses that the injected faults do not explain (should be 0). */
+  unexplainedFailures: number;
+  transitions: number;
+  lambdaInvocations: Record<string, number>;
+  reportPath?: string;
+  events: RolloutEvent[];
+}
+
+/**
+ * Runs one rollout on this machine: two sample services, the local mesh in front of them, real
+ * HTTP load, and the real state machine with the real handlers. Only the ports differ from AWS:
+ * the App Mesh API is answered by the local mesh, alarms are computed from the traffic, the
+ * store is in memory.
+ */
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const started = Date.now();
+  const out = options.out ?? process.stdout;
+  const spec = withLocalTiming(options.spec, options.bakeSeconds);
+  const appMesh = spec.router.appMesh;
+  if (!appMesh) throw new Error('the local runner needs an appMesh router in the spec');
+  const canary = spec.target.virtualNode;
+  const stable = spec.target.stableVirtualNode ?? `${spec.name}-stable`;
+  const routes = appMesh.routes ?? [`${spec.name}-route`];
+  const rps = options.rps ?? 200;
+
+  const stableSvc = await startSampleService({ version: 'stable', errorRate: options.stableErrors ?? 0, seed: 1 });
+  const canarySvc = await startSampleService({ version: 'canary', errorRate: options.canaryErrors ?? 0, latencyMs: options.canaryLatencyMs ?? 0, seed: 2 });
+  const mesh = new LocalMesh({ virtualRouter: appMesh.virtualRouter, nodes: { [stable]: stableSvc.url, [canary]: canarySvc.url } });
+  const { url } = await mesh.start();
+  const paths = routes.map((name, i) => {
+    mesh.createRoute(name, initialRoute(stable, i));
+    return i === 0 ? '/' : `/r${i}/`;
+  });
+
+  const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
+  const engine = new LocalEngine({ retryIntervalMs: 50 });
+  const store = new MemoryStore();
+  const notifier = new RecordingNotifier();
+  const deps: Deps = {
+    store,
+    routerFor: (s) => createLocalRouter(s, mesh, appMesh.mesh, [stable, canary]),
+    checks: alarms,
+    notifier,
+    executions: engine,
+    now: () => new Date(),
+  };
+  configureDeps(deps);
+
+  const load = startLoad({ url, rps, paths, durationMs: 60 * 60 * 1000, maxInFlight: 512 });
+  const view = new LiveView(out, { spec, stable, canary, rps });
+  const timeline = new Timeline(started);
+  const rolloutId = `${spec.name}-local-${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  let control: ControlServer | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let currentWeight = 0;
+
+  try {
+    if (options.control) control = await startControlServer({ rolloutId, deps });
+    notifier.onEvent((e) => {
+      timeline.lifecycle(e);
+      view.event(e);
+    });
+    view.start(rolloutId, url, control?.url);
+    timeline.add({ t: 0, kind: 'start', label: `start ${spec.name}`, detail: `${stable} → ${canary}, steps ${spec.strategy.steps?.join('/') ?? 'stepWeight'}` });
+
+    const execution = engine.start({ spec: options.spec.name === spec.name ? specForExecution(spec) : specForExecution(spec), source: 'local' }, rolloutId);
+
+    // Alarm state changes reach the controller as EventBridge would deliver them.
+    timers.push(
+      setInterval(() => {
+        for (const change of alarms.changes()) {
+          timeline.add({ t: Date.now() - started, kind: 'info', label: `${change.name} ${change.state}`, detail: change.reason, ok: change.state !== 'ALARM' });
+          view.alarm(change);
+          if (change.state === 'ALARM') void interrupt(change.name, change.reason ?? '');
+        }
+      }, 200),
+    );
+    // Samples for the live view and the report.
+    timers.push(
+      setInterval(() => {
+        const now = Date.now();
+        const w = mesh.stats.window(now - 1000, now);
+        currentWeight = canaryWeightOn(mesh, routes[0]!, stable, canary);
+        const sample: ReportSample = { t: now - started, canaryWeight: currentWeight, stable: toStats(w[stable]), canary: toStats(w[canary]) };
+        timeline.samples.push(sample);
+        view.sample(sample, execution.history.filter((h) => h.type === 'StateEntered').at(-1)?.state);
+      }, 250),
+    );
+    // Approval gates: answered here (auto, reject, prompt) or from another terminal (control endpoint).
+    timers.push(setInterval(() => void answerGates(), 100));
+
+    const outcome = await execution.result;
+    const rolledBackAt = Date.now();
+    const events = await store.listEvents(rolloutId);
+    // Keep the traffic on a little: after a rollback the canary must get no new requests.
+    await sleep((options.tailSeconds ?? 1) * 1000);
+    const summary = await load.stop();
+    for (const t of timers) clearInterval(t);
+
+    const result = summarize({ outcome, events, summary, mesh, stable, canary, started, rolledBackAt, engine, executionArn: execution.executionArn, rolloutId, spec });
+    if (options.reportPath) {
+      result.reportPath = await writeReport(options.reportPath, buildReport(spec, result, timeline, started, { rps, options, stable, canary }));
+    }
+    view.finish(result);
+    return result;
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await load.stop().catch(() => undefined);
+    await control?.close();
+    configureDeps(undefined);
+    await mesh.stop();
+    await stableSvc.stop();
+    await canarySvc.stop();
+  }
+
+  async function interrupt(alarmName: string, reason: string): Promise<void> {
+    const event = {
+      version: '0',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      time: new Date().toISOString(),
+      detail: { alarmName, state: { value: 'ALARM', reason, timestamp: new Date().toISOString() }, previousState: { value: 'OK' } },
+    };
+    try {
+      const res = (await HANDLERS.alarmInterrupt!(event, localContext('alarmInterrupt') as Context)) as { interrupted: string[] };
+      if (res.interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: `${alarmName} entered ALARM` });
+    } catch (error) {
+      view.warn(`alarm interrupt failed: ${String(error)}`);
+    }
+  }
+
+  async function answerGates(): Promise<void> {
+    const record = await store.getRollout(rolloutId);
+    const gate = record?.gate;
+    if (!gate || answering.has(gate.token)) return;
+    answering.add(gate.token);
+    const mode = options.approve ?? 'auto';
+    timeline.add({ t: Date.now() - started, kind: 'approval', label: `approval requested (${gate.gate})` });
+    let decision: 'approve' | 'reject' | undefined;
+    let by = `demo --approve ${mode}`;
+    if (mode === 'auto') decision = 'approve';
+    else if (mode === 'reject') decision = 'reject';
+    else if (mode === 'prompt' && options.ask) {
+      const answer = await options.ask(`Approve ${gate.gate === 'beforeStart' ? 'starting' : 'promoting'} ${spec.name}? [y/N] `);
+      decision = /^y(es)?$/i.test(answer.trim()) ? 'approve' : 'reject';
+      by = 'terminal prompt';
+    }
+    if (!decision) return; // 'wait': someone answers with canaryctl approve --local
+    try {
+      await decide({ rolloutId, decision, by, reason: `${decision} from the local runner` }, deps);
+      timeline.add({ t: Date.now() - started, kind: 'approval', label: `${decision}d (${by})`, ok: decision === 'approve' });
+    } catch (error) {
+      view.warn(String(error));
+    }
+  }
+}
+
+const answering = new Set<string>();
+
+function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
+  if (bakeSeconds === undefined) return spec;
+  const bake = Math.max(1, Math.round(bakeSeconds));
+  return { ...spec, strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
+}
+
+/** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */
+function specForExecution(spec: RolloutSpec): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+}
+
+function initialRoute(stable: string, index: number): RouteSpec {
+  return {
+    httpRoute: {
+      match: { prefix: index === 0 ? '/' : `/r${index}/` },
+      action: { weightedTargets: [{ virtualNode: stable, weight: 100 }] },
+      retryPolicy: { maxRetries: 2, perRetryTimeout: { value: 2, unit: 's' }, httpRetryEvents: ['gateway-error'] },
+    },
+    priority: index === 0 ? 1000 : index,
+  } as RouteSpec;
+}
+
+function canaryWeightOn(mesh: LocalMesh, route: string, stable: string, canary: string): number {
+  const targets = (mesh.describeRoute(route).spec.httpRoute?.action.weightedTargets ?? []) as Array<{ virtualNode: string; weight: number }>;
+  const s = targets.find((t) => t.virtualNode === stable)?.weight ?? 0;
+  const c = targets.find((t) => t.virtualNode === canary)?.weight ?? 0;
+  return s + c === 0 ? 0 : Math.round((100 * c) / (s + c));
+}
+
+function toStats(w: { requests: number; errorRate: number; p99: number; rps: number } | undefined) {
+  return { rps: w?.rps ?? 0, errorRate: w?.errorRate ?? 0, p99: w?.p99 ?? 0, requests: w?.requests ?? 0 };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Collects the report's events from lifecycle notifications and the runner's own observations. */
+class Timeline {
+  readonly samples: ReportSample[] = [];
+  readonly events: ReportEvent[] = [];
+  constructor(private readonly started: number) {}
+
+  add(e: ReportEvent): void {
+    this.events.push(e);
+  }
+
+  lifecycle(e: LifecycleEvent): void {
+    const t = Date.parse(e.at) - this.started;
+    if (e.type === 'step-passed') this.add({ t, kind: 'verdict', label: `step ${e.step! + 1} healthy`, step: e.step, ok: true });
+    if (e.type === 'rolled-back') this.add({ t, kind: 'rollback', label: 'rolled back', detail: e.reason, step: e.step, ok: false });
+    if (e.type === 'promoted') this.add({ t, kind: 'promote', label: 'promoted', ok: true });
+    if (e.type === 'rollback-failed') this.add({ t, kind: 'rollback', label: 'ROLLBACK FAILED', detail: e.reason, ok: false });
+    if (e.type === 'failed-to-start') this.add({ t, kind: 'info', label: 'failed to start', detail: e.reason, ok: false });
+  }
+}
+
+interface SummaryInput {
+  outcome: { status: string; error?: string; cause?: string };
+  events: RolloutEvent[];
+  summary: LoadSummary;
+  mesh: LocalMesh;
+  stable: string;
+  canary: string;
+  started: number;
+  rolledBackAt: number;
+  engine: LocalEngine;
+  executionArn: string;
+  rolloutId: string;
+  spec: RolloutSpec;
+}
+
+function summarize(input: SummaryInput): LocalRunResult {
+  const { outcome, events, summary, mesh, canary } = input;
+  const kind: LocalRunResult['outcome'] = outcome.status === 'SUCCEEDED' ? 'promoted' : outcome.error === 'Canary.RolledBack' ? 'rolled back' : 'failed';
+  const shifts = events.filter((e) => e.kind === 'shifted' && e.weight !== undefined && e.step !== undefined && !e.message.startsWith('operator'));
+  const end = events.find((e) => e.kind === 'promoted' || e.kind === 'rolled-back' || e.kind === 'rollback-failed');
+  const endAt = end ? Date.parse(end.at) : input.rolledBackAt;
+  const steps: StepMeasurement[] = shifts.map((s, i) => {
+    const from = Date.parse(s.at);
+    const to = i + 1 < shifts.length ? Date.parse(shifts[i + 1]!.at) : endAt;
+    const records = mesh.stats.since(from, to);
+    const canaryRequests = records.filter((r) => r.target === canary).length;
+    const verdict = events.find((e) => e.kind === 'verdict' && e.step === s.step && Date.parse(e.at) >= from)?.verdict;
+    return { index: s.step!, weight: s.weight!, startedAt: from - input.started, endedAt: to - input.started, requests: records.length, canaryRequests, measuredShare: records.length ? (100 * canaryRequests) / records.length : 0, verdict };
+  });
+  const afterEnd = kind !== 'promoted' && end ? mesh.stats.since(endAt + 1).filter((r) => r.target === canary).length : undefined;
+  const unexplained = summary.failures.filter((f) => !f.injected).length;
+  return {
+    rolloutId: input.rolloutId,
+    outcome: kind,
+    reason: kind === 'promoted' ? undefined : outcome.cause ?? outcome.error,
+    exitCode: kind === 'promoted' ? 0 : kind === 'rolled back' ? 1 : 2,
+    durationMs: Date.now() - input.started,
+    steps,
+    load: summary,
+    canaryRequestsAfterRollback: afterEnd,
+    unexplainedFailures: unexplained,
+    transitions: input.engine.transitions(input.executionArn),
+    lambdaInvocations: { ...input.engine.invocations },
+    events,
+  };
+}
+
+function buildReport(
+  spec: RolloutSpec,
+  result: LocalRunResult,
+  timeline: Timeline,
+  started: number,
+  ctx: { rps: number; options: LocalRunOptions; stable: string; canary: string },
+): RolloutReport {
+  const verdicts = result.events.filter((e) => e.kind === 'verdict');
+  for (const v of verdicts) {
+    if (v.verdict === 'healthy') continue;
+    timeline.add({ t: Date.parse(v.at) - started, kind: 'verdict', label: `step ${v.step! + 1} ${v.verdict}`, detail: v.message, step: v.step, ok: false });
+  }
+  for (const s of result.steps) timeline.add({ t: s.startedAt, kind: 'shift', label: `shift ${s.weight}%`, step: s.index });
+  const steps: ReportStep[] = result.steps.map((s) => ({
+    index: s.index,
+    weight: s.weight,
+    verdict: (s.verdict as ReportStep['verdict']) ?? undefined,
+    summary: verdicts.filter((v) => v.step === s.index).map((v) => v.message).join('; ') || undefined,
+    measuredCanaryShare: Math.round(s.measuredShare * 10) / 10,
+    requests: s.requests,
+  }));
+  const byVersion: Record<string, number> = {};
+  for (const [k, v] of Object.entries(result.load.byServedBy)) byVersion[k] = v;
+  const non2xx = result.load.failures.length;
+  return {
+    title: `Canary rollout of ${spec.name}`,
+    specName: spec.name,
+    startedAt: new Date(started).toISOString(),
+    endedAt: new Date(started + result.durationMs).toISOString(),
+    outcome: result.outcome,
+    outcomeText:
+      result.outcome === 'promoted'
+        ? `Promoted: ${ctx.canary} took all traffic of ${ctx.stable} after ${result.steps.length} healthy steps.`
+        : `${result.outcome === 'rolled back' ? 'Rolled back' : 'Failed'}: ${result.reason ?? 'unknown reason'}. The route was restored to its snapshot${result.canaryRequestsAfterRollback !== undefined ? `; the canary received ${result.canaryRequestsAfterRollback} requests afterwards` : ''}.`,
+    samples: timeline.samples,
+    events: [...timeline.events].sort((a, b) => a.t - b.t),
+    steps,
+    totals: { requests: result.load.completed, byVersion, non2xx, injectedFaults: result.load.failures.filter((f) => f.injected).length },
+    settings: {
+      rps: ctx.rps,
+      bake: `${spec.strategy.bake}s`,
+      steps: spec.strategy.steps?.join(', ') ?? '',
+      canaryErrors: ctx.options.canaryErrors ?? 0,
+      canaryLatencyMs: ctx.options.canaryLatencyMs ?? 0,
+      alarms: spec.analysis.alarms.join(', '),
+      approval: ctx.options.approve ?? 'auto',
+      stateTransitions: result.transitions,
+      lambdaInvocations: Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0),
+    },
+  };
+}

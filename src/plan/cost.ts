@@ -1,0 +1,164 @@
+import type { RolloutSpec } from '../spec';
+import type { RolloutPlan } from './index';
+
+/**
+ * A pure cost model of one rollout, from counts derived from the state machine's shape
+ * (statemachines/rollout.asl.json) and the spec. No I/O: prices are list prices (us-east-1)
+ * passed in as assumptions, so a reader can check every number.
+ */
+export interface CostAssumptions {
+  /** Step Functions Standard, USD per state transition ($0.025 per 1,000). */
+  usdPerStateTransition: number;
+  /** Lambda arm64, USD per GB-second. */
+  usdPerLambdaGbSecond: number;
+  /** Lambda, USD per request ($0.20 per 1M). */
+  usdPerLambdaRequest: number;
+  lambdaMemoryMb: number;
+  /** Average billed duration of one handler invocation. */
+  lambdaSecondsPerInvocation: number;
+  /** CloudWatch API (DescribeAlarms), USD per request ($0.01 per 1,000). */
+  usdPerCloudWatchRequest: number;
+  /** DynamoDB on-demand, USD per write request unit ($1.25 per million). */
+  usdPerDynamoWrite: number;
+  /** DynamoDB on-demand, USD per read request unit ($0.25 per million). */
+  usdPerDynamoRead: number;
+  /** SNS publish and EventBridge custom event, USD each ($1.00 per million). */
+  usdPerMessage: number;
+  /** Route locks taken (one per route shifted); offline we cannot know how many routes the router has. */
+  routes: number;
+}
+
+export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
+  usdPerStateTransition: 0.025 / 1000,
+  usdPerLambdaGbSecond: 0.0000133334,
+  usdPerLambdaRequest: 0.2 / 1_000_000,
+  lambdaMemoryMb: 256,
+  lambdaSecondsPerInvocation: 0.3,
+  usdPerCloudWatchRequest: 0.01 / 1000,
+  usdPerDynamoWrite: 1.25 / 1_000_000,
+  usdPerDynamoRead: 0.25 / 1_000_000,
+  usdPerMessage: 1 / 1_000_000,
+  routes: 1,
+};
+
+export interface RolloutCounts {
+  stateTransitions: number;
+  lambdaInvocations: number;
+  lambdaGbSeconds: number;
+  describeAlarmsCalls: number;
+  dynamoWrites: number;
+  dynamoReads: number;
+  /** SNS publishes plus EventBridge events (notifications and bake timers). */
+  messages: number;
+}
+
+export interface RolloutCost {
+  counts: RolloutCounts;
+  usd: {
+    stepFunctions: number;
+    lambda: number;
+    cloudWatch: number;
+    dynamoDb: number;
+    messaging: number;
+    total: number;
+  };
+  assumptions: CostAssumptions;
+  /** The assumptions in words, for printing next to the numbers. */
+  notes: string[];
+}
+
+/**
+ * Counts and dollars of one rollout that passes every check at the first try, with instant
+ * approvals (the plan's minimum). Re-checks while waiting for data add 3 transitions, one
+ * Lambda invocation and one DescribeAlarms call each.
+ */
+export function estimateRolloutCost(
+  plan: Pick<RolloutPlan, 'steps'>,
+  spec: Pick<RolloutSpec, 'approval' | 'analysis'>,
+  overrides: Partial<CostAssumptions> = {},
+): RolloutCost {
+  const a = { ...DEFAULT_COST_ASSUMPTIONS, ...overrides };
+  const steps = plan.steps.length;
+  const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
+  const alarms = spec.analysis.alarms.length;
+  const alarmBatches = Math.ceil(alarms / 100);
+
+  // Prepare 1; each gate Choice + Task; each traffic step Step + Route + Bake; then the final
+  // Step (judges the last step) + Route + Promote + Promoted.
+  const stateTransitions = 1 + 2 * gates + 3 * steps + 4;
+  // prepare, one step per traffic step, the final step, promote, requestApproval per gate.
+  const lambdaInvocations = 1 + steps + 1 + 1 + gates;
+  const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
+  // requireAlarms at Prepare, then one judgement per step.
+  const describeAlarmsCalls = alarmBatches * (1 + steps);
+  const dynamoWrites =
+    a.routes + // acquire locks
+    1 + // history record
+    alarms + // alarm watches
+    1 + // started event
+    steps * 2 + // shifted event + record update per step
+    steps + // verdict event per judgement
+    gates * 4 + // gate stored + requested event, decided update + event
+    alarms + // unwatch
+    2 + // promoted event + record update
+    a.routes; // release locks
+  const dynamoReads = gates; // decide reads the record
+  // Notifications go to SNS and EventBridge: started, step passed per step, waiting per gate,
+  // promoted. Each Bake puts one timer event on the bus.
+  const notifications = 1 + steps + gates + 1;
+  const messages = notifications * 2 + steps;
+
+  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, dynamoWrites, dynamoReads, messages };
+  const stepFunctions = stateTransitions * a.usdPerStateTransition;
+  const lambda = lambdaGbSeconds * a.usdPerLambdaGbSecond + lambdaInvocations * a.usdPerLambdaRequest;
+  const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest;
+  const dynamoDb = dynamoWrites * a.usdPerDynamoWrite + dynamoReads * a.usdPerDynamoRead;
+  const messaging = messages * a.usdPerMessage;
+  return {
+    counts,
+    usd: { stepFunctions, lambda, cloudWatch, dynamoDb, messaging, total: stepFunctions + lambda + cloudWatch + dynamoDb + messaging },
+    assumptions: a,
+    notes: [
+      'every check passes at the first try; approvals answered at once (re-checks add cost)',
+      `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
+      `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
+      `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
+      `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
+      `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,
+      'free tiers ignored; list prices of us-east-1',
+    ],
+  };
+}
+
+export interface ControllerAssumptions {
+  vcpu: number;
+  memoryGb: number;
+  usdPerVcpuHour: number;
+  usdPerGbHour: number;
+  hoursPerMonth: number;
+}
+
+export const DEFAULT_CONTROLLER_ASSUMPTIONS: ControllerAssumptions = {
+  vcpu: 0.25,
+  memoryGb: 0.5,
+  usdPerVcpuHour: 0.03238,
+  usdPerGbHour: 0.00356,
+  hoursPerMonth: 730,
+};
+
+/** Monthly cost of an always-on controller (a Fargate arm64 task, as Flagger or Argo would need), for comparison. */
+export function alwaysOnControllerMonthlyCost(overrides: Partial<ControllerAssumptions> = {}): { usd: number; assumptions: ControllerAssumptions } {
+  const a = { ...DEFAULT_CONTROLLER_ASSUMPTIONS, ...overrides };
+  return { usd: (a.vcpu * a.usdPerVcpuHour + a.memoryGb * a.usdPerGbHour) * a.hoursPerMonth, assumptions: a };
+}
+
+/** Dollars for people: enough significant digits to see fractions of a cent. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  return `$${usd.toPrecision(3)}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

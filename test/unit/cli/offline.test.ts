@@ -1,0 +1,113 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import { planRollout } from '../../../src/plan';
+import { alwaysOnControllerMonthlyCost, estimateRolloutCost } from '../../../src/plan/cost';
+import { parseSpec } from '../../../src/spec';
+import { Capture, SPEC } from './support';
+
+function io() {
+  const out = new Capture();
+  const err = new Capture();
+  // Offline commands must never build an AWS context.
+  const context = jest.fn(async () => {
+    throw new Error('offline command touched AWS');
+  });
+  return { out, err, isTTY: false, env: {}, context };
+}
+
+const examples = readdirSync('examples')
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => join('examples', f));
+
+describe('canaryctl validate', () => {
+  it('passes on every example spec', async () => {
+    const s = io();
+    expect(examples.length).toBeGreaterThan(0);
+    expect(await main(['validate', ...examples], s)).toBe(0);
+    for (const f of examples) expect(s.out.text).toContain(`ok       ${f}`);
+    expect(s.context).not.toHaveBeenCalled();
+  });
+
+  it('fails with exit 2 naming the broken field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canaryctl-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'name: broken\nrouter: { appMesh: { mesh: m, virtualRouter: r } }\ntarget: { virtualNode: v2 }\nstrategy: { steps: [10, 50, 90], bak: 5m }\n');
+    const s = io();
+
+    expect(await main(['validate', file, '--json'], s)).toBe(2);
+
+    const [result] = JSON.parse(s.out.text).results;
+    expect(result.ok).toBe(false);
+    expect(result.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'strategy.bak', message: 'unknown key (did you mean "bake"?)' },
+        expect.objectContaining({ path: 'strategy.steps[2]' }),
+      ]),
+    );
+  });
+
+  it('reports a missing file as invalid (exit 2)', async () => {
+    const s = io();
+    expect(await main(['validate', 'does-not-exist.yaml'], s)).toBe(2);
+    expect(s.out.text).toContain('cannot read the file (ENOENT)');
+  });
+});
+
+describe('canaryctl plan', () => {
+  it('prints the schedule, minimum duration and estimated cost', async () => {
+    const s = io();
+    expect(await main(['plan', 'examples/user-service.yaml'], s)).toBe(0);
+    expect(s.out.text).toMatch(/1\s+10%\s+90%\s+\+0s\s+\+5m/);
+    expect(s.out.text).toMatch(/4\s+100%\s+0%\s+\+15m\s+\+20m/);
+    expect(s.out.text).toContain('Minimum duration: 20m');
+    expect(s.out.text).toMatch(/Step Functions\s+19 state transitions/);
+    expect(s.out.text).toContain('always-on controller');
+    expect(s.out.text).toContain('$7.21 a month');
+    expect(s.context).not.toHaveBeenCalled();
+  });
+
+  it('prints plan and cost with --json', async () => {
+    const s = io();
+    expect(await main(['plan', 'examples/user-service.yaml', '--json', '--per-month', '10'], s)).toBe(0);
+    const out = JSON.parse(s.out.text);
+    expect(out.plan.minDurationSeconds).toBe(1200);
+    expect(out.cost.counts.stateTransitions).toBe(19);
+    expect(out.perMonth.rollouts).toBe(10);
+    expect(out.perMonth.usd).toBeCloseTo(out.cost.usd.total * 10);
+  });
+
+  it('exits 2 on an invalid spec', async () => {
+    const s = io();
+    const dir = mkdtempSync(join(tmpdir(), 'canaryctl-'));
+    writeFileSync(join(dir, 'x.yaml'), 'name: Bad_Name\n');
+    expect(await main(['plan', join(dir, 'x.yaml')], s)).toBe(2);
+    expect(s.err.text).toContain('name:');
+  });
+});
+
+describe('estimateRolloutCost', () => {
+  const spec = parseSpec(SPEC);
+
+  it('counts transitions and invocations from the state machine shape', () => {
+    // 3 steps, beforePromotion gate: Prepare 1 + gate 2 + 3×3 + final 4.
+    const cost = estimateRolloutCost(planRollout(spec), spec);
+    expect(cost.counts.stateTransitions).toBe(16);
+    expect(cost.counts.lambdaInvocations).toBe(1 + 3 + 1 + 1 + 1);
+    expect(cost.counts.describeAlarmsCalls).toBe(4);
+    expect(cost.usd.stepFunctions).toBeCloseTo(16 * 0.000025, 12);
+    expect(cost.usd.lambda).toBeCloseTo(7 * 0.25 * 0.3 * 0.0000133334 + 7 * 0.0000002, 12);
+    expect(cost.usd.total).toBeCloseTo(cost.usd.stepFunctions + cost.usd.lambda + cost.usd.cloudWatch + cost.usd.dynamoDb + cost.usd.messaging, 12);
+  });
+
+  it('takes assumptions as overrides and lists them', () => {
+    const cost = estimateRolloutCost(planRollout(spec), spec, { lambdaMemoryMb: 1024, lambdaSecondsPerInvocation: 1 });
+    expect(cost.counts.lambdaGbSeconds).toBe(7);
+    expect(cost.notes.join('\n')).toContain('1024 MB');
+  });
+
+  it('prices an always-on controller at 0.25 vCPU / 0.5 GB for 730 hours', () => {
+    expect(alwaysOnControllerMonthlyCost().usd).toBeCloseTo((0.25 * 0.03238 + 0.5 * 0.00356) * 730, 6);
+  });
+});

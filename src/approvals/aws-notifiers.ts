@@ -12,6 +12,7 @@ export const DETAIL_TYPES: Record<LifecycleEvent['type'], string> = {
   promoted: 'Canary Rollout Promoted',
   'rolled-back': 'Canary Rollout Rolled Back',
   'rollback-failed': 'Canary Rollout Rollback Failed',
+  'promotion-failed': 'Canary Rollout Promotion Failed',
   'failed-to-start': 'Canary Rollout Failed To Start',
 };
 

@@ -8,6 +8,7 @@ export type LifecycleType =
   | 'promoted'
   | 'rolled-back'
   | 'rollback-failed'
+  | 'promotion-failed'
   | 'failed-to-start';
 
 export interface LifecycleEvent {
@@ -84,6 +85,8 @@ export function headline(e: LifecycleEvent): string {
       return `${e.specName}: rolled back${e.reason?.startsWith('step ') ? '' : where}: ${e.reason ?? 'unknown reason'}`;
     case 'rollback-failed':
       return `URGENT ${e.specName}: rollback FAILED${where}; traffic may still be split: ${e.reason ?? ''}`;
+    case 'promotion-failed':
+      return `URGENT ${e.specName}: promotion FAILED; traffic stays on the canary until an operator acts: ${e.reason ?? ''}`;
     case 'failed-to-start':
       return `${e.specName}: rollout did not start: ${e.reason ?? ''}`;
   }

@@ -5,7 +5,9 @@ import { awsContext, type AwsOptions } from './aws';
 import { abortCommand, decideCommand, promoteCommand, unlockCommand } from './commands/control';
 import { historyCommand, listCommand, statusCommand } from './commands/inspect';
 import { planCommand, validateCommand } from './commands/offline';
+import { decideLocalCommand } from './commands/local';
 import { retryCommand, startCommand } from './commands/start';
+import { addLocalRunOptions } from '../local/options';
 import type { CliContext, OutputContext } from './context';
 import { CliError, describeError, EXIT_CODES_HELP, ExitCode } from './errors';
 
@@ -126,9 +128,11 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
       .option('--reason <text>', 'why (recorded)')
       .option('--by <name>', 'who (default: CANARYCTL_USER or your OS user)')
       .addOption(new Option('--gate <gate>', 'only if waiting at this gate').choices(['beforeStart', 'beforePromotion']))
+      .option('--local', 'answer the rollout the local runner (npm run demo, run --local) is running on this machine')
       .action(
         run(async (cmd, rollout: string) => {
           const o = cmd.opts();
+          if (o.local) return decideLocalCommand(output(cmd), decision, rollout, { json: globals(cmd).json, reason: o.reason, by: o.by ?? output(cmd).user });
           return decideCommand(await context(cmd), decision, rollout, { json: globals(cmd).json, reason: o.reason, by: o.by, gate: o.gate });
         }),
       );
@@ -214,17 +218,17 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
       }),
     );
 
-  program
-    .command('run')
-    .description('run a rollout on this machine (--local: the local runner, local mesh and sample apps)')
-    .argument('<spec>', 'spec file')
-    .option('--local', 'use the local runner')
-    .allowUnknownOption()
-    .action(
+  addLocalRunOptions(
+    program
+      .command('run')
+      .description('run a rollout on this machine (--local: the local runner, local mesh and sample apps)')
+      .argument('<spec>', 'spec file')
+      .option('--local', 'use the local runner'),
+  ).action(
       run(async (cmd, spec: string) => {
         if (!cmd.opts().local) throw new CliError('run needs --local (deployed rollouts start with `canaryctl start`)', ExitCode.usage);
         const runner = loadLocalRunner();
-        const code = await runner.runLocalCommand(spec, { ...globals(cmd), ...cmd.opts(), out: io.out, err: io.err });
+        const code = await runner.runLocalCommand(spec, { ...cmd.opts(), out: io.out });
         return typeof code === 'number' ? code : ExitCode.ok;
       }),
     );

@@ -1,17 +1,16 @@
-import { request } from 'undici';
 import { TransientError } from '../shared/errors';
 import type { ChangedFile } from './sync';
 
-/** The HTTP calls the GitHub client makes; undici by default, a fake in tests. */
+/** The HTTP calls the GitHub client makes; Node's fetch by default, a fake in tests. */
 export interface HttpClient {
   request(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }>;
 }
 
-/** undici's `request`, with a timeout so a slow GitHub never eats the Lambda's whole budget. */
-export const undiciHttpClient: HttpClient = {
+/** Node's built-in fetch (not the undici package: it would triple the bundle), with a timeout so a slow GitHub never eats the Lambda's budget. */
+export const fetchHttpClient: HttpClient = {
   async request(url, init) {
-    const res = await request(url, { method: init.method, headers: init.headers, body: init.body, headersTimeout: 10_000, bodyTimeout: 10_000 });
-    return { status: res.statusCode, body: await res.body.text() };
+    const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: await res.text() };
   },
 };
 
@@ -21,7 +20,7 @@ export type CommitState = 'pending' | 'success' | 'failure' | 'error';
 export class GitHubClient {
   constructor(
     private readonly token: string | undefined,
-    private readonly http: HttpClient = undiciHttpClient,
+    private readonly http: HttpClient = fetchHttpClient,
     private readonly apiUrl = 'https://api.github.com',
   ) {}
 

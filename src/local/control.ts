@@ -56,3 +56,31 @@ export async function startControlServer(opts: { rolloutId: string; deps: Deps; 
     },
   };
 }
+
+/**
+ * The client side, for `canaryctl approve|reject --local`: finds the running local rollout from
+ * its control file and asks it to decide. Throws with the runner's own message on refusal.
+ */
+export async function decideLocally(
+  input: { rolloutId?: string; decision: 'approve' | 'reject'; reason?: string; by?: string },
+  file: string = CONTROL_FILE,
+): Promise<{ rolloutId: string; gate: string; decision: string }> {
+  const { readFile } = require('node:fs/promises') as typeof import('node:fs/promises');
+  let control: { url: string; rolloutId: string };
+  try {
+    control = JSON.parse(await readFile(file, 'utf8')) as { url: string; rolloutId: string };
+  } catch {
+    throw new Error(`no local rollout is running here (${file} not found): start one with npm run demo or canaryctl run --local`);
+  }
+  const { request } = require('undici') as typeof import('undici');
+  const res = await request(`${control.url}/decide`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...input, rolloutId: input.rolloutId && input.rolloutId !== 'local' ? input.rolloutId : control.rolloutId }),
+    headersTimeout: 5000,
+    bodyTimeout: 5000,
+  });
+  const body = (await res.body.json()) as { error?: string; rolloutId: string; gate: string; decision: string };
+  if (res.statusCode !== 200) throw Object.assign(new Error(body.error ?? `local runner answered ${res.statusCode}`), { statusCode: res.statusCode });
+  return body;
+}

@@ -1,7 +1,8 @@
 import './quiet';
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { addLocalRunOptions, runLocalCommand, type LocalCommandOptions } from './command';
+import { runLocalCommand } from './command';
+import { addLocalRunOptions, type LocalCommandOptions } from './options';
 
 
 /** `npm run demo`: a full canary rollout on this machine, no AWS account needed. */

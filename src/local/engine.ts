@@ -72,6 +72,11 @@ export interface LocalEngineOptions {
   timeScale?: number;
   /** Pause between Retry attempts, in ms (the ASL's backoff would take hours for Rollback). */
   retryIntervalMs?: number;
+  /**
+   * Wait state durations in ms by state name, e.g. `{ WaitForCanary: 5 }` (default: none, every
+   * Wait runs for its real duration). The ASL's poll intervals stay production values.
+   */
+  waitTimeOverrides?: Record<string, number>;
   /** Replace handlers by name, e.g. to inject a Lambda service error. */
   handlers?: Partial<Record<string, LambdaHandler>>;
   definition?: Record<string, unknown>;
@@ -120,7 +125,7 @@ export class LocalEngine implements ExecutionControl {
       },
     };
     const run = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides, waitTimeOverrides: { ...this.options.waitTimeOverrides } },
       context: context as never,
     });
     const history: HistoryEntry[] = [];

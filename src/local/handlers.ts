@@ -1,10 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { handler as alarmInterrupt } from '../../functions/alarm-interrupt';
+import { handler as checkWorkload } from '../../functions/check-workload';
+import { handler as deployCanary } from '../../functions/deploy-canary';
 import { handler as prepare } from '../../functions/prepare';
 import { handler as promote } from '../../functions/promote';
+import { handler as promoteWorkload } from '../../functions/promote-workload';
 import { handler as reportFailure } from '../../functions/report-failure';
 import { handler as requestApproval } from '../../functions/request-approval';
 import { handler as rollback } from '../../functions/rollback';
+import { handler as scaleDownCanary } from '../../functions/scale-down-canary';
 import { handler as step } from '../../functions/step';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -18,6 +22,10 @@ export const HANDLERS: Record<string, LambdaHandler> = {
   reportFailure: reportFailure as LambdaHandler,
   requestApproval: requestApproval as LambdaHandler,
   alarmInterrupt: alarmInterrupt as LambdaHandler,
+  deployCanary: deployCanary as LambdaHandler,
+  checkWorkload: checkWorkload as LambdaHandler,
+  promoteWorkload: promoteWorkload as LambdaHandler,
+  scaleDownCanary: scaleDownCanary as LambdaHandler,
 };
 
 let requests = 0;

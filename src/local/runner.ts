@@ -119,6 +119,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let control: ControlServer | undefined;
   const timers: NodeJS.Timeout[] = [];
   let currentWeight = 0;
+  // Gates already being answered (a prompt may take a while; the poll must not ask twice).
+  const answering = new Set<string>();
 
   try {
     if (options.control) control = await startControlServer({ rolloutId, deps });
@@ -129,7 +131,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     view.start(rolloutId, url, control?.url);
     timeline.add({ t: 0, kind: 'start', label: `start ${spec.name}`, detail: `${stable} → ${canary}, steps ${spec.strategy.steps?.join('/') ?? 'stepWeight'}` });
 
-    const execution = engine.start({ spec: options.spec.name === spec.name ? specForExecution(spec) : specForExecution(spec), source: 'local' }, rolloutId);
+    const execution = engine.start({ spec: specForExecution(spec), source: 'local' }, rolloutId);
 
     // Alarm state changes reach the controller as EventBridge would deliver them.
     timers.push(
@@ -220,8 +222,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     }
   }
 }
-
-const answering = new Set<string>();
 
 function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
   if (bakeSeconds === undefined) return spec;

@@ -83,11 +83,13 @@ export function estimateRolloutCost(
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);
 
-  // Prepare 1; each gate Choice + Task; each traffic step Step + Route + Bake; then the final
-  // Step (judges the last step) + Route + Promote + Promoted.
-  const stateTransitions = 1 + 2 * gates + 3 * steps + 4;
-  // prepare, one step per traffic step, the final step, promote, requestApproval per gate.
-  const lambdaInvocations = 1 + steps + 1 + 1 + gates;
+  // Prepare + ApprovalBeforeStart?; each gate its Task + the Choice after it (DeployCanary? or
+  // PromoteWorkload?); each traffic step Step + Route + Bake; then the final Step (judges the
+  // last step) + Route + Promote + Promoted. bench/report.md checks this against a real run.
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 4;
+  // prepare, one step per traffic step, the final step, promote; per gate requestApproval and
+  // the approval endpoint's Lambda when someone answers through a link.
+  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
   const describeAlarmsCalls = alarmBatches * (1 + steps);

@@ -50,6 +50,19 @@ export async function rollback(state: ExecutionState, deps: Deps): Promise<Rollo
   const r = state.rollout;
   const reason = rollbackReason(state);
   const versions = await deps.routerFor(r.spec).restore(r.snapshot, r.versions);
+  const restored: RolloutState = { ...r, versions, reason };
+  if (r.spec.target.ecs) {
+    // The canary service still runs: ScaleDownCanary closes the rollout once it is scaled to zero.
+    // The locks stay held until then, so a new rollout cannot deploy a canary that this one would stop.
+    await deps.store.appendEvent(r.id, { at: deps.now().toISOString(), kind: 'workload', step: r.step, weight: r.weight, message: `routes restored (${reason}); scaling the canary service to zero` });
+    return restored;
+  }
+  return finishRollback(restored, deps);
+}
+
+/** The end of a rollback once traffic is restored (and the canary stopped, for a workload): history closed, locks released, people told. */
+export async function finishRollback(r: RolloutState, deps: Deps): Promise<RolloutState> {
+  const reason = r.reason ?? 'unknown reason';
   await close(r, deps, 'rolled back', `rolled back: ${reason}`);
   await deps.notifier.notify({
     type: 'rolled-back',
@@ -63,7 +76,7 @@ export async function rollback(state: ExecutionState, deps: Deps): Promise<Rollo
     reason,
     checks: r.lastVerdict?.checks.filter((c) => c.state !== 'OK'),
   });
-  return { ...r, versions, weight: 0, reason, outcome: 'rolled back' };
+  return { ...r, weight: 0, reason, outcome: 'rolled back' };
 }
 
 /** The loud end: routes could not be restored. Locks stay held and flagged until an operator acts. */
@@ -87,7 +100,7 @@ export async function prepareFailed(state: { error?: CaughtError; spec?: { name?
   return { reason };
 }
 
-async function close(r: RolloutState, deps: Deps, status: 'promoted' | 'rolled back', message: string): Promise<void> {
+export async function close(r: RolloutState, deps: Deps, status: 'promoted' | 'rolled back', message: string): Promise<void> {
   const now = deps.now().toISOString();
   await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
   await deps.store.appendEvent(r.id, { at: now, kind: status === 'promoted' ? 'promoted' : 'rolled-back', step: r.step, weight: r.weight, message });

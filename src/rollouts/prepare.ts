@@ -4,7 +4,30 @@ import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
 import type { Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
-import { toSpecIssues } from '../spec';
+import { toSpecIssues, type RolloutSpec } from '../spec';
+import { isPinnedByDigest } from '../workloads/ecs';
+
+/**
+ * A spec with `target.ecs` deploys an image: the input must name it (pinned by digest), and the
+ * primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
+ * Checked before anything is deployed, so a bad start deploys nothing.
+ */
+function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): void {
+  if (image === undefined || image === '') {
+    throw new ConfigurationError(
+      `${spec.name} has target.ecs: the execution input needs an \`image\` to deploy as the canary (<repository>@sha256:<digest>); ` +
+        'ECR push triggers pass it, canaryctl start takes --image',
+    );
+  }
+  if (!isPinnedByDigest(image)) {
+    throw new ConfigurationError(`${spec.name}: execution input \`image\` "${image}" is not pinned by digest (<repository>@sha256:<digest>): a tag can move`);
+  }
+  if (spec.target.stableVirtualNode === undefined) {
+    throw new ConfigurationError(
+      `${spec.name} has target.ecs: set target.stableVirtualNode to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
+    );
+  }
+}
 
 /**
  * Prepare: validate everything, snapshot the routes, take the route locks. Nothing is written to
@@ -17,6 +40,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   if (!start.success) throw new SpecValidationError(toSpecIssues(start.error), 'execution input');
   const spec = parseSpec(start.data.spec, 'execution input .spec');
   const plan = planRollout(spec);
+  if (spec.target.ecs) requireWorkloadInput(spec, start.data.image);
 
   if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
     throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
@@ -50,6 +74,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
     counters: { failedChecks: 0, waitedForData: 0 },
     action: 'bake',
     waitSeconds: plan.bakeSeconds,
+    ...(spec.target.ecs && start.data.image ? { image: start.data.image } : {}),
   };
   await deps.store.putRollout({
     rolloutId,

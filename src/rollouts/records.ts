@@ -38,7 +38,10 @@ export type RolloutEventKind =
   | 'promoted'
   | 'rolled-back'
   | 'rollback-failed'
-  | 'bake-interrupted';
+  | 'bake-interrupted'
+  /** The workload (ECS services) moved: canary deployed or ready, primary promoted, canary scaled to zero. */
+  | 'workload'
+  | 'promotion-failed';
 
 /** One entry of a rollout's timeline. */
 export interface RolloutEvent {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CheckResult, JudgeCounters, VerdictKind } from '../analysis/judge';
 import type { RouterSnapshot, RouteVersions } from '../routers/port';
 import type { RolloutSpec } from '../spec';
+import type { CanaryDeployment, DeploymentRef, WorkloadStatus } from '../workloads/port';
 
 /** What the state machine does next; the `Route` Choice state reads it. */
 export type NextAction = 'bake' | 'approvePromotion' | 'promote' | 'rollback';
@@ -34,7 +35,27 @@ export interface RolloutState {
   waitSeconds: number;
   reason?: string;
   lastVerdict?: { step: number; verdict: VerdictKind; summary: string; checks: CheckResult[] };
-  outcome?: 'promoted' | 'rolled back' | 'rollback failed';
+  outcome?: 'promoted' | 'rolled back' | 'rollback failed' | 'promotion failed';
+  /** The image to deploy (execution input `image`); required with `target.ecs`. */
+  image?: string;
+  /** Deploy and promote phases of a spec with a workload (`target.ecs`); absent otherwise. */
+  workload?: WorkloadProgress;
+}
+
+/**
+ * Where the workload phases stand. The `CanaryReady?` and `PrimaryReady?` Choices read
+ * `status.phase`; the deadline is fixed when a deployment starts, so every check is a pure
+ * function of the state and one DescribeServices (a retried check is harmless).
+ */
+export interface WorkloadProgress {
+  /** The canary's task definition and deployment (DeployCanary). */
+  canary: CanaryDeployment;
+  /** The primary's task definition and deployment, once PromotePrimary started it. */
+  primary?: DeploymentRef;
+  /** ISO time by which the deployment being watched must be steady (now + target.ecs.readyTimeout when it started). */
+  deadline: string;
+  /** The last look at the deployment being watched. */
+  status: WorkloadStatus;
 }
 
 /** `{Error, Cause}` as a Catch puts it in the state. */

@@ -3,6 +3,9 @@ import { handler as alarmInterrupt } from '../../functions/alarm-interrupt';
 import { localContext } from '../../src/local/handlers';
 import { CANARY, Harness, STABLE, USER_ROUTE, specInput } from './harness';
 import { serverError, throttled } from '../support/fake-aws';
+import { estimateRolloutCost } from '../../src/plan/cost';
+import { planRollout } from '../../src/plan';
+import { parseSpec } from '../../src/spec';
 
 const ROUTE_KEY = 'appmesh:my-mesh/user-router/user-route';
 let h: Harness;
@@ -38,6 +41,35 @@ describe('rollout state machine (real ASL, real handlers)', () => {
       expect(loop).toEqual([...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route']);
       expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...loop, 'Promote', 'Promoted']);
       expect(h.engine.invocations.step).toBe(5);
+    });
+  });
+
+  describe('cost model', () => {
+    it.each([
+      ['no gates', {}],
+      ['both gates', { approval: { beforeStart: true, beforePromotion: true, timeout: '1h' } }],
+    ])('predicts the transitions and invocations a promoted rollout really takes (%s)', async (_case, overrides) => {
+      const raw = specInput(overrides);
+      const execution = h.start(raw);
+      const answered = (async () => {
+        for (;;) {
+          const record = await h.store.getRollout(execution.name);
+          if (record?.gate) await decide({ rolloutId: execution.name, decision: 'approve' }, h.deps);
+          if (execution.status !== 'RUNNING') return;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      expect((await execution.result).status).toBe('SUCCEEDED');
+      await answered;
+
+      const spec = parseSpec(raw);
+      const estimate = estimateRolloutCost(planRollout(spec), spec);
+      const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
+      expect(estimate.counts.stateTransitions).toBe(h.engine.transitions(execution.executionArn));
+      // Locally gates are answered in-process; in AWS the approval endpoint's Lambda answers each.
+      const invoked = Object.values(h.engine.invocations).reduce((a, b) => a + b, 0);
+      expect(estimate.counts.lambdaInvocations).toBe(invoked + gates);
+      expect(estimate.counts.describeAlarmsCalls).toBe(h.alarms.describeCalls);
     });
   });
 

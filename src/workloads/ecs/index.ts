@@ -4,6 +4,7 @@ export {
   REGISTRABLE_FIELDS,
   READ_ONLY_FIELDS,
   MESH_NODE_VARIABLES,
+  isPinnedByDigest,
   type CloneOptions,
 } from './task-definition';
 export { deploymentStatus } from './status';

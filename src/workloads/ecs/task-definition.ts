@@ -65,6 +65,11 @@ const MESH_NODE_VALUE = /^(arn:[^:]+:appmesh:[^:]*:\d{12}:)?mesh\/([^/]+)\/virtu
 /** An image pinned by digest: `<registry>/<repository>@sha256:<64 hex>`. */
 const IMAGE_BY_DIGEST = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
 
+/** True for `<repository>@sha256:<64 hex>`: the only image form a canary may run (a tag can move). */
+export function isPinnedByDigest(image: string): boolean {
+  return IMAGE_BY_DIGEST.test(image);
+}
+
 /** Tag keys with this prefix are reserved by AWS (CloudFormation adds them); RegisterTaskDefinition rejects them. */
 const RESERVED_TAG_PREFIX = 'aws:';
 

@@ -1,6 +1,5 @@
-import { MockAgent } from 'undici';
 import { FanOutNotifier, type LifecycleEvent, type LifecycleType } from '../../../src/approvals/notifier';
-import { slackMessage, teamsMessage, undiciPoster, WebhookNotifier } from '../../../src/approvals/webhooks';
+import { slackMessage, teamsMessage, fetchPoster, WebhookNotifier } from '../../../src/approvals/webhooks';
 
 const base = { rolloutId: 'user-service-aaaa1111', specName: 'user-service', at: '2025-06-01T12:00:00.000Z' };
 
@@ -32,6 +31,7 @@ const EVENTS: Record<LifecycleType, LifecycleEvent> = {
     checks: [{ name: 'user-5xx', kind: 'metric', state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint [7.0] > 5' }],
   },
   'rollback-failed': { ...base, type: 'rollback-failed', step: 2, steps: 4, weight: 50, reason: 'ConcurrentModificationError: route changed', urgent: true },
+  'promotion-failed': { ...base, type: 'promotion-failed', step: 3, steps: 4, weight: 100, reason: 'deployment ecs-svc/1 of service user-primary failed: tasks failed to start', urgent: true },
   'failed-to-start': { ...base, type: 'failed-to-start', reason: 'analysis.alarms: alarm "x" not found' },
 };
 
@@ -61,7 +61,7 @@ describe('Slack messages', () => {
 
   it('rolled back: the step, the failing alarm and its state', () => {
     const e = EVENTS['rolled-back'];
-    expect(slackMessage(e).text).toBe('user-service: rolled back at step 3/4 (50%): step 3 (50%): user-5xx in ALARM');
+    expect(slackMessage(e).text).toBe('user-service: rolled back: step 3 (50%): user-5xx in ALARM');
     expect(slackText(e)).toContain('user-5xx: ALARM (Threshold Crossed: 1 datapoint [7.0] &gt; 5)');
     expect(slackText(e)).toContain('*Step*\\n3 of 4');
   });
@@ -142,25 +142,24 @@ describe('WebhookNotifier', () => {
   });
 });
 
-describe('undiciPoster', () => {
-  it('POSTs JSON with undici and reports the status', async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
-    agent
-      .get('https://hooks.slack.example')
-      .intercept({ path: '/services/T/B/X', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' })
-      .reply(200, 'ok');
+describe('fetchPoster', () => {
+  it('POSTs JSON and reports the status', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response('ok', { status: 200 });
+    }) as unknown as typeof fetch;
 
-    await expect(undiciPoster(agent)('https://hooks.slack.example/services/T/B/X', '{"text":"hi"}')).resolves.toEqual({ statusCode: 200, body: 'ok' });
-    await agent.close();
+    await expect(fetchPoster(fakeFetch)('https://hooks.slack.example/services/T/B/X', '{"text":"hi"}')).resolves.toEqual({ statusCode: 200, body: 'ok' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url).toBe('https://hooks.slack.example/services/T/B/X');
+    expect(calls[0]!.init).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' });
   });
 
   it('gives up after its timeout', async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
-    agent.get('https://slow.example').intercept({ path: '/', method: 'POST' }).reply(200, 'late').delay(500);
+    const slowFetch = ((_url: string, init: RequestInit) =>
+      new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as unknown as typeof fetch;
 
-    await expect(undiciPoster(agent, 50)('https://slow.example/', '{}')).rejects.toThrow();
-    await agent.close();
+    await expect(fetchPoster(slowFetch, 50)('https://slow.example/', '{}')).rejects.toThrow();
   });
 });

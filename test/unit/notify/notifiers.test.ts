@@ -9,7 +9,7 @@ const eventBridge = mockClient(EventBridgeClient);
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:canary';
 const BUS = 'canary-bus';
-const ALL_TYPES: LifecycleType[] = ['started', 'step-passed', 'waiting-for-approval', 'promoted', 'rolled-back', 'rollback-failed', 'failed-to-start'];
+const ALL_TYPES: LifecycleType[] = ['started', 'step-passed', 'waiting-for-approval', 'promoted', 'rolled-back', 'rollback-failed', 'promotion-failed', 'failed-to-start'];
 
 function lifecycle(overrides: Partial<LifecycleEvent> = {}): LifecycleEvent {
   return { type: 'started', rolloutId: 'user-service-abc123', specName: 'user-service', at: '2025-03-01T12:00:00.000Z', ...overrides };
@@ -226,6 +226,7 @@ describe('headline', () => {
     ['waiting-for-approval', { type: 'waiting-for-approval', gate: 'beforePromotion', step: 2, steps: 3, weight: 100 }, 'user-service: waiting for approval (beforePromotion) at step 3/3 (100%)'],
     ['promoted', { type: 'promoted' }, 'user-service: promoted (rollout user-service-abc123)'],
     ['rolled-back', { type: 'rolled-back', step: 1, weight: 25, reason: 'user-5xx in ALARM' }, 'user-service: rolled back at step 2 (25%): user-5xx in ALARM'],
+    ['rolled-back whose reason names the step', { type: 'rolled-back', step: 1, weight: 25, reason: 'step 2 (25%): user-5xx in ALARM' }, 'user-service: rolled back: step 2 (25%): user-5xx in ALARM'],
     ['rolled-back without reason', { type: 'rolled-back' }, 'user-service: rolled back: unknown reason'],
     [
       'rollback-failed',
@@ -241,11 +242,11 @@ describe('headline', () => {
     expect(text).toBe(expected);
   });
 
-  it('marks only a failed rollback as URGENT', () => {
+  it('marks only the loud failures (rollback or promotion failed) as URGENT', () => {
     // Act
     const urgent = ALL_TYPES.filter((type) => headline(lifecycle({ type, reason: 'x' })).includes('URGENT'));
 
     // Assess
-    expect(urgent).toEqual(['rollback-failed']);
+    expect(urgent).toEqual(['rollback-failed', 'promotion-failed']);
   });
 });

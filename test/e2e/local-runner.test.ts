@@ -1,0 +1,117 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { checkReportInBrowser, findChromium } from '../../src/local/report';
+import { runLocal, type LocalRunOptions, type LocalRunResult } from '../../src/local/runner';
+import { parseSpecText } from '../../src/spec/load';
+
+/**
+ * The honesty checks of the local runner: real HTTP requests through the local mesh, the real
+ * state machine and handlers. Bakes are 2 s so each step carries a few hundred requests.
+ */
+const demo = parseSpecText(readFileSync(join(__dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8'), 'examples/demo.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'canary-local-e2e-'));
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function run(options: Partial<LocalRunOptions>): Promise<{ result: LocalRunResult; output: string }> {
+  const out = new Capture();
+  const result = await runLocal({ spec: demo, bakeSeconds: 2, rps: 250, approve: 'auto', out, tailSeconds: 1, ...options });
+  return { result, output: out.text };
+}
+
+describe('local runner (end to end)', () => {
+  let healthy: { result: LocalRunResult; output: string };
+  const report = join(dir, 'healthy.html');
+
+  beforeAll(async () => {
+    healthy = await run({ reportPath: report });
+  });
+
+  it('promotes a healthy canary, step by step, and says so on the last line', () => {
+    expect(healthy.result.outcome).toBe('promoted');
+    expect(healthy.result.exitCode).toBe(0);
+    expect(healthy.result.steps.map((s) => s.weight)).toEqual([10, 25, 50, 100]);
+    expect(healthy.output.trim().split('\n').at(-1)).toMatch(/^PROMOTED: demo-canary now takes all traffic/);
+  });
+
+  it('sends each step the share of real requests its weight says (±5 points)', () => {
+    for (const step of healthy.result.steps) {
+      expect(step.requests).toBeGreaterThan(200);
+      expect(Math.abs(step.measuredShare - step.weight)).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('drops or fails no request because of a weight change', () => {
+    expect(healthy.result.load.failures).toEqual([]);
+    expect(healthy.result.unexplainedFailures).toBe(0);
+    expect(healthy.result.load.completed).toBeGreaterThan(1000);
+  });
+
+  it('shows the live view as plain lines when stdout is not a terminal', () => {
+    expect(healthy.output).not.toContain('\x1b[');
+    expect(healthy.output).toMatch(/canary weight +25% \| stable +\d+ rps/);
+    expect(healthy.output).toContain('step passed at step 1/4 (10%)');
+  });
+
+  it('costs three transitions and one Lambda invocation per traffic step', () => {
+    // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, Promoted.
+    expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 2);
+    expect(healthy.result.lambdaInvocations.step).toBe(5);
+  });
+
+  it('writes a self-contained report that renders in Chromium with the timeline', async () => {
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="timeline"');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+    const chromium = findChromium();
+    if (!chromium) {
+      if (process.env.CI) throw new Error('Chromium is not installed: run scripts/install-chromium.sh');
+      console.warn('skipping the browser check of the local report: Chromium is not installed');
+      return;
+    }
+    const shot = await checkReportInBrowser(report, join(dir, 'healthy.png'));
+    expect(shot.hasTimeline).toBe(true);
+    expect(shot.outcome).toBe('promoted');
+    expect(shot.screenshotBytes).toBeGreaterThan(20_000);
+  });
+
+  it('rolls back at the first judgement when the canary fails 20 % of requests, naming the alarm and step', async () => {
+    const { result, output } = await run({ canaryErrors: 0.2, reportPath: join(dir, 'errors.html') });
+
+    expect(result.outcome).toBe('rolled back');
+    expect(result.exitCode).toBe(1);
+    expect(result.reason).toContain('step 1 (10%)');
+    expect(result.reason).toContain('demo-canary-5xx in ALARM');
+    expect(output.trim().split('\n').at(-1)).toMatch(/^ROLLED BACK: step 1 \(10%\): demo-canary-5xx in ALARM/);
+    // After the rollback the canary gets no new request, and every failure was an injected one.
+    expect(result.canaryRequestsAfterRollback).toBe(0);
+    expect(result.load.failures.length).toBeGreaterThan(0);
+    expect(result.unexplainedFailures).toBe(0);
+    expect(existsSync(join(dir, 'errors.html'))).toBe(true);
+  });
+
+  it('rolls back on latency when the canary is 300 ms slower', async () => {
+    const { result } = await run({ canaryLatencyMs: 300 });
+
+    expect(result.outcome).toBe('rolled back');
+    expect(result.reason).toContain('demo-canary-p99 in ALARM');
+    expect(result.canaryRequestsAfterRollback).toBe(0);
+  });
+
+  it('rolls back when the approval is rejected, after every step passed', async () => {
+    const { result } = await run({ approve: 'reject' });
+
+    expect(result.outcome).toBe('rolled back');
+    expect(result.reason).toContain('approval rejected');
+    expect(result.steps.map((s) => s.verdict)).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
+    expect(result.canaryRequestsAfterRollback).toBe(0);
+  });
+});

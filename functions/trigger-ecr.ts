@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { handleEcrPush } from '../src/triggers/ecr';
-import { ecrTriggerDeps } from '../src/triggers/deps';
+import { ecrTriggerDeps } from '../src/triggers/common-deps';
 import { lambda } from '../src/shared/lambda';
 
 /** EventBridge `ECR Image Action`; any shape is accepted here and a bad one is skipped with its reason. */

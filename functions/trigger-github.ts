@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gitHubTriggerDeps } from '../src/triggers/deps';
+import { gitHubTriggerDeps } from '../src/triggers/github-deps';
 import { handleGitHubWebhook, type WebhookRequest } from '../src/triggers/github';
 import { lambda } from '../src/shared/lambda';
 

@@ -1,9 +1,8 @@
-import type { Context } from 'aws-lambda';
 import type { CheckSource } from '../../src/analysis/alarms';
 import { RecordingNotifier } from '../../src/approvals/notifier';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS } from '../../src/local/alarms';
 import { LocalEngine } from '../../src/local/engine';
-import { HANDLERS, localContext } from '../../src/local/handlers';
+import { deliverAlarm } from '../../src/local/handlers';
 import { startLoad, type LoadRun } from '../../src/local/load';
 import { LocalMesh, type RouteSpec } from '../../src/local/mesh';
 import { startSampleService, type SampleService } from '../../src/local/sample-service';
@@ -116,15 +115,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   }, opts.alarmPollMs ?? 200);
 
   async function interrupt(alarmName: string, reason: string): Promise<void> {
-    const event = {
-      version: '0',
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      time: new Date().toISOString(),
-      detail: { alarmName, state: { value: 'ALARM', reason, timestamp: new Date().toISOString() }, previousState: { value: 'OK' } },
-    };
-    const res = (await HANDLERS.alarmInterrupt!(event, localContext('alarmInterrupt') as Context).catch(() => ({ interrupted: [] }))) as { interrupted: string[] };
-    world.interrupts += res.interrupted.length;
+    const interrupted = await deliverAlarm(alarmName, reason).catch(() => []);
+    world.interrupts += interrupted.length;
   }
   return world;
 }

@@ -48,3 +48,20 @@ export function localContext(functionName: string): Context {
     succeed: () => undefined,
   };
 }
+
+/**
+ * Delivers `CloudWatch Alarm State Change` (→ ALARM) to the real alarmInterrupt handler, as the
+ * EventBridge rule in serverless.yml does in AWS. Returns the rollouts whose bake it ended.
+ */
+export async function deliverAlarm(alarmName: string, reason: string): Promise<string[]> {
+  const now = new Date().toISOString();
+  const event = {
+    version: '0',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    time: now,
+    detail: { alarmName, state: { value: 'ALARM', reason, timestamp: now }, previousState: { value: 'OK' } },
+  };
+  const result = (await HANDLERS.alarmInterrupt!(event, localContext('alarmInterrupt'))) as { interrupted: string[] };
+  return result.interrupted;
+}

@@ -1,5 +1,4 @@
 import './../shared/polyfills';
-import type { Context } from 'aws-lambda';
 import { RecordingNotifier, type LifecycleEvent } from '../approvals/notifier';
 import { decide } from '../approvals/gates';
 import { createLocalRouter } from '../routers/local';
@@ -10,7 +9,7 @@ import type { RolloutSpec } from '../spec';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
-import { HANDLERS, localContext } from './handlers';
+import { deliverAlarm } from './handlers';
 import { startLoad, type LoadSummary } from './load';
 import { LocalMesh, type RouteSpec } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
@@ -182,16 +181,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   }
 
   async function interrupt(alarmName: string, reason: string): Promise<void> {
-    const event = {
-      version: '0',
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      time: new Date().toISOString(),
-      detail: { alarmName, state: { value: 'ALARM', reason, timestamp: new Date().toISOString() }, previousState: { value: 'OK' } },
-    };
     try {
-      const res = (await HANDLERS.alarmInterrupt!(event, localContext('alarmInterrupt') as Context)) as { interrupted: string[] };
-      if (res.interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: `${alarmName} entered ALARM` });
+      const interrupted = await deliverAlarm(alarmName, reason);
+      if (interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: `${alarmName} entered ALARM` });
     } catch (error) {
       view.warn(`alarm interrupt failed: ${String(error)}`);
     }

@@ -5,10 +5,8 @@ import type { TrafficRouter } from '../routers/port';
 import type { RolloutSpec } from '../spec';
 import { DynamoStore } from './dynamo-store';
 import type { ExecutionControl } from './executions';
-import { SfnExecutions } from './sfn-executions';
 import type { RolloutStore } from './store';
 import { defaultNotifier } from '../approvals/aws-notifiers';
-import { createWorkload } from '../workloads';
 import type { Workload } from '../workloads/port';
 
 /** The ports every use case needs. Real AWS adapters by default; the local runner and tests pass their own. */
@@ -48,20 +46,39 @@ export function getDeps(): Deps {
 
 /** The workload of a spec with `target.ecs`: the configured factory, else the real adapter. */
 export function workloadOf(spec: RolloutSpec, deps: Deps): Workload {
-  return deps.workloadFor ? deps.workloadFor(spec) : createWorkload(spec);
+  return deps.workloadFor ? deps.workloadFor(spec) : realWorkload(spec);
+}
+
+/*
+ * Adapters that only some handlers use are required on first use, not at module init: the AWS SDK
+ * clients they load (ECS, Step Functions) cost ~5 ms of cold start each in every other function.
+ */
+function realWorkload(spec: RolloutSpec): Workload {
+  return (require('../workloads') as typeof import('../workloads')).createWorkload(spec);
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
 
 function awsDeps(): Deps {
   const table = process.env.TABLE_NAME;
   if (!table) throw new Error('TABLE_NAME is not set: the function must be deployed by serverless.yml');
+  const executions = once(() => new (require('./sfn-executions') as typeof import('./sfn-executions')).SfnExecutions());
+  const revisions = once(() => new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table));
   return {
     store: new DynamoStore(table),
     routerFor: (spec) => createRouter(spec),
-    workloadFor: (spec) => createWorkload(spec),
+    workloadFor: realWorkload,
     checks: new CloudWatchAlarms(),
     notifier: defaultNotifier(),
-    executions: new SfnExecutions(),
-    revisions: new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table),
+    get executions() {
+      return executions();
+    },
+    get revisions() {
+      return revisions();
+    },
     now: () => new Date(),
   };
 }

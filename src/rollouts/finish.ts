@@ -13,7 +13,11 @@ export async function promote(state: ExecutionState, deps: Deps): Promise<Rollou
 /** Why the rollout is rolling back, from a failed verdict or from the error a Catch put in the state. */
 export function rollbackReason(state: ExecutionState): string {
   if (state.rollout.action === 'rollback' && state.rollout.reason && !state.error) return state.rollout.reason;
-  return describeCaught(state.error) ?? state.rollout.reason ?? 'unknown reason';
+  // An unanswered gate leaves its timeout in $.approval (not $.error, so that a gate that timed out
+  // into `approve` does not become the reason of a later, unrelated rollback).
+  const timedOut = (state.approval as { Error?: string } | undefined)?.Error === 'States.Timeout';
+  const gateTimeout = timedOut && state.rollout.action !== 'rollback' ? 'approval timed out (approval.onTimeout: rollback)' : undefined;
+  return describeCaught(state.error) ?? gateTimeout ?? state.rollout.reason ?? 'unknown reason';
 }
 
 export function describeCaught(error: CaughtError | undefined): string | undefined {

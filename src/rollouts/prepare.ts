@@ -5,7 +5,7 @@ import { ConfigurationError, SupersededError } from '../shared/errors';
 import type { Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues, type RolloutSpec } from '../spec';
-import { isPinnedByDigest } from '../workloads/ecs';
+import { isPinnedByDigest } from '../workloads/ecs/task-definition';
 
 /**
  * A spec with `target.ecs` deploys an image: the input must name it (pinned by digest), and the

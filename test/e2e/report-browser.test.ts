@@ -2,19 +2,11 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkReportInBrowser, findChromium, writeReport } from '../../src/local/report';
+import { mulberry32 } from '../../src/local/sample-service';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from '../../src/local/report';
 
 /** Deterministic PRNG so screenshots are comparable between runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** A realistic local rollout: 4 steps (10/25/50/100), ~1 sample per second, optional fault in step 2. */
 function rollout(kind: 'promoted' | 'rolled back'): RolloutReport {

@@ -223,6 +223,16 @@ describe('rollout state machine (real ASL, real handlers)', () => {
       expect(h.mesh.spec('user-route').httpRoute!.action!.weightedTargets).toEqual([{ virtualNode: CANARY, weight: 100 }]);
     });
 
+    it('names the alarm, not the old gate timeout, when a rollout that continued on timeout rolls back later', async () => {
+      h.mesh.onUpdate = (_r, spec) => {
+        if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 50)) h.alarms.set('user-service-5xx', 'ALARM');
+      };
+      const outcome = await h.start(specInput({ strategy: { steps: [50, 100], bake: '60s' }, approval: { beforeStart: true, timeout: '60s', onTimeout: 'approve' } })).result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(outcome.cause).toContain('user-service-5xx in ALARM');
+    });
+
     it('asks before the first shift with beforeStart, and a rejection shifts nothing', async () => {
       const execution = h.start(specInput({ approval: { beforeStart: true, timeout: '1h' } }));
       await h.until(async () => (await h.store.getRollout(execution.name))?.gate?.gate === 'beforeStart', 'start gate waiting');

@@ -115,9 +115,12 @@ export class DynamoStore implements RolloutStore {
             new UpdateCommand({
               TableName: this.tableName,
               Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
-              UpdateExpression: 'SET needsAttention = :r',
-              ConditionExpression: 'rolloutId = :me',
-              ExpressionAttributeValues: { ':r': reason, ':me': rolloutId },
+              // Re-creates a lock already released (a loud failure after a release must still block the route).
+              UpdateExpression:
+                'SET needsAttention = :r, rolloutId = :me, #key = :key, acquiredAt = if_not_exists(acquiredAt, :now), executionArn = if_not_exists(executionArn, :unknown), specName = if_not_exists(specName, :unknown)',
+              ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
+              ExpressionAttributeNames: { '#key': 'key' },
+              ExpressionAttributeValues: { ':r': reason, ':me': rolloutId, ':key': key, ':now': new Date().toISOString(), ':unknown': 'unknown' },
             }),
           ),
         );

@@ -1,3 +1,4 @@
+import { bestEffort } from './best-effort';
 import type { Deps } from './deps';
 import type { CaughtError, ExecutionState, RolloutState } from './state';
 
@@ -90,6 +91,7 @@ export async function rollbackFailed(state: ExecutionState, deps: Deps): Promise
   const keys = r.snapshot.routes.map((x) => x.key);
   const now = deps.now().toISOString();
   await deps.store.flagLocks(keys, r.id, reason);
+  await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
   await deps.store.appendEvent(r.id, { at: now, kind: 'rollback-failed', step: r.step, weight: r.weight, message: reason });
   await deps.store.updateRollout(r.id, { status: 'rollback failed', endedAt: now, outcome: reason, gate: undefined });
   await deps.notifier.notify({ type: 'rollback-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, reason, urgent: true });
@@ -104,10 +106,16 @@ export async function prepareFailed(state: { error?: CaughtError; spec?: { name?
   return { reason };
 }
 
+/**
+ * Closes the history after the final route write. Best effort: the write is done and must not be
+ * undone by a history failure; a lock left behind is taken over once this execution has ended.
+ */
 export async function close(r: RolloutState, deps: Deps, status: 'promoted' | 'rolled back', message: string): Promise<void> {
   const now = deps.now().toISOString();
-  await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
-  await deps.store.appendEvent(r.id, { at: now, kind: status === 'promoted' ? 'promoted' : 'rolled-back', step: r.step, weight: r.weight, message });
-  await deps.store.updateRollout(r.id, { status, endedAt: now, outcome: message, gate: undefined, canaryWeight: status === 'promoted' ? 100 : 0 });
-  await deps.store.releaseLocks(r.snapshot.routes.map((x) => x.key), r.id);
+  await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
+  await bestEffort('record the outcome', r.id, async () => {
+    await deps.store.appendEvent(r.id, { at: now, kind: status === 'promoted' ? 'promoted' : 'rolled-back', step: r.step, weight: r.weight, message });
+    await deps.store.updateRollout(r.id, { status, endedAt: now, outcome: message, gate: undefined, canaryWeight: status === 'promoted' ? 100 : 0 });
+  });
+  await bestEffort('release the route locks', r.id, () => deps.store.releaseLocks(r.snapshot.routes.map((x) => x.key), r.id));
 }

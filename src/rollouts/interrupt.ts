@@ -16,18 +16,24 @@ export async function interruptBakes(change: AlarmChange, deps: Deps): Promise<{
   const skipped: string[] = [];
   if (change.state !== 'ALARM') return { interrupted, skipped };
   for (const w of await deps.store.watchersOf(change.alarmName)) {
-    const token = await deps.executions.findBakeToken(w.executionArn);
-    if (!token) {
-      // Not baking right now (shifting, judging, waiting for approval): the next judgement sees the alarm.
-      skipped.push(w.rolloutId);
-      continue;
-    }
+    // One watcher that cannot be reached (its execution aged out, a throttled history read) must
+    // not stop the interrupt for the other rollouts on this alarm: they are judged at bake end anyway.
     try {
+      const token = await deps.executions.findBakeToken(w.executionArn);
+      if (!token) {
+        // Not baking right now (shifting, judging, waiting for approval): the next judgement sees the alarm.
+        skipped.push(w.rolloutId);
+        continue;
+      }
       await deps.executions.sendTaskFailure(token, 'Canary.BakeInterrupted', JSON.stringify({ alarm: change.alarmName, reason: change.reason ?? '' }));
       interrupted.push(w.rolloutId);
-      await deps.store.appendEvent(w.rolloutId, { at: deps.now().toISOString(), kind: 'bake-interrupted', message: `${change.alarmName} entered ALARM: judging now` });
+      await deps.store
+        .appendEvent(w.rolloutId, { at: deps.now().toISOString(), kind: 'bake-interrupted', message: `${change.alarmName} entered ALARM: judging now` })
+        .catch(() => undefined);
     } catch (error) {
-      if (!(error instanceof TaskNotWaitingError)) throw error;
+      if (!(error instanceof TaskNotWaitingError)) {
+        console.error(JSON.stringify({ level: 'WARN', message: 'could not interrupt a bake', rolloutId: w.rolloutId, alarm: change.alarmName, error: String(error) }));
+      }
       skipped.push(w.rolloutId);
     }
   }

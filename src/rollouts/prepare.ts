@@ -76,23 +76,30 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
     waitSeconds: plan.bakeSeconds,
     ...(spec.target.ecs && start.data.image ? { image: start.data.image } : {}),
   };
-  await deps.store.putRollout({
-    rolloutId,
-    specName: spec.name,
-    executionArn: input.executionArn,
-    revision: start.data.revision,
-    status: 'running',
-    routes: keys,
-    weights: rollout.weights,
-    step: -1,
-    canaryWeight: 0,
-    startedAt: rollout.startedAt,
-    updatedAt: now,
-    spec,
-  });
-  await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
-  const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
-  await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
-  await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
+  try {
+    await deps.store.putRollout({
+      rolloutId,
+      specName: spec.name,
+      executionArn: input.executionArn,
+      revision: start.data.revision,
+      status: 'running',
+      routes: keys,
+      weights: rollout.weights,
+      step: -1,
+      canaryWeight: 0,
+      startedAt: rollout.startedAt,
+      updatedAt: now,
+      spec,
+    });
+    await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
+    const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
+    await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
+    await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
+  } catch (error) {
+    // Nothing was shifted: give the routes back so a retried Prepare or the next rollout can start.
+    await deps.store.unwatchAlarms(rolloutId, spec.analysis.alarms).catch(() => undefined);
+    await deps.store.releaseLocks(keys, rolloutId).catch(() => undefined);
+    throw error;
+  }
   return { rollout, bake: null };
 }

@@ -79,7 +79,9 @@ export const RolloutStateSchema = z.looseObject({
 /** The whole execution state: each Lambda gets it all and returns its part. */
 export const ExecutionStateSchema = z.looseObject({
   rollout: RolloutStateSchema,
-  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['steps', 'analysis']).optional(), by: z.string().optional() })]).nullish(),
+  // Loose on purpose: anyone with states:SendTaskSuccess can put anything here, and a malformed
+  // value must not make Rollback unable to parse its input. Step reads only what it recognises.
+  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['steps', 'analysis']).optional(), by: z.string().optional() }), z.unknown()]).nullish(),
   approval: z.unknown().optional(),
   error: CaughtErrorSchema.optional(),
 });

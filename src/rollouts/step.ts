@@ -1,5 +1,6 @@
 import { runChecks } from '../analysis/alarms';
 import { judge } from '../analysis/judge';
+import { bestEffort } from './best-effort';
 import type { Deps } from './deps';
 import type { ExecutionState, RolloutState } from './state';
 
@@ -11,7 +12,8 @@ import type { ExecutionState, RolloutState } from './state';
 export async function step(state: ExecutionState, deps: Deps): Promise<RolloutState> {
   const r = state.rollout;
   const now = deps.now().toISOString();
-  const skip = state.bake && 'skip' in state.bake ? state.bake.skip : undefined;
+  const bake = readBake(state.bake);
+  const skip = bake.skip;
   let next = r.step + 1;
   let counters = r.counters;
   let lastVerdict = r.lastVerdict;
@@ -28,7 +30,7 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
     if (verdict.verdict === 'inconclusive') {
       return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.recheckSeconds };
     }
-    if (state.bake && 'Error' in state.bake && state.bake.Error === 'Canary.BakeInterrupted') {
+    if (bake.interrupted) {
       // The alarm that cut the bake short is OK again: bake this step again in full rather than move on early.
       return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
     }
@@ -42,7 +44,7 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
       kind: 'shifted',
       step: r.step,
       weight: r.weight,
-      message: `operator skipped the remaining steps${skip === 'analysis' ? ' and analysis' : ''}${state.bake && 'by' in state.bake && state.bake.by ? ` (${state.bake.by})` : ''}`,
+      message: `operator skipped the remaining steps${skip === 'analysis' ? ' and analysis' : ''}${bake.by ? ` (${bake.by})` : ''}`,
     });
   }
 
@@ -53,7 +55,22 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
   const weight = r.weights[next]!;
   const router = deps.routerFor(r.spec);
   const versions = await router.setCanaryWeight(r.snapshot, weight, r.versions);
-  await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s)` });
-  await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
+  // From here the Task must return the new versions: a failure now would leave the state machine
+  // believing in the old weight and versions.
+  await bestEffort('record the shift', r.id, async () => {
+    await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s)` });
+    await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
+  });
   return { ...r, versions, step: next, weight, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
+}
+
+/** How the last bake ended: timed out, interrupted by an alarm, or an operator's skip. Anything else counts as a bake that ran out. */
+function readBake(bake: unknown): { interrupted: boolean; skip?: 'steps' | 'analysis'; by?: string } {
+  if (!bake || typeof bake !== 'object') return { interrupted: false };
+  const b = bake as { Error?: unknown; skip?: unknown; by?: unknown };
+  return {
+    interrupted: b.Error === 'Canary.BakeInterrupted',
+    skip: b.skip === 'steps' || b.skip === 'analysis' ? b.skip : undefined,
+    by: typeof b.by === 'string' ? b.by : undefined,
+  };
 }

@@ -14,7 +14,7 @@ export interface RolloutStore {
   acquireLocks(keys: string[], holder: Omit<LockHolder, 'key' | 'acquiredAt'>, isRunning: IsRunning): Promise<void>;
   /** Releases the locks this rollout holds; locks held by others are left alone. */
   releaseLocks(keys: string[], rolloutId: string): Promise<void>;
-  /** Keeps the locks but flags them so nothing takes them over until an operator clears them. */
+  /** Keeps (or re-creates) the locks and flags them so nothing takes them over until an operator clears them. */
   flagLocks(keys: string[], rolloutId: string, reason: string): Promise<void>;
   /** Clears a lock whatever its holder (operator action after a failed rollback). */
   clearLock(key: string): Promise<LockHolder | undefined>;
@@ -87,6 +87,7 @@ export class MemoryStore implements RolloutStore {
     for (const key of keys) {
       const lock = this.locks.get(key);
       if (lock?.rolloutId === rolloutId) lock.needsAttention = reason;
+      else if (!lock) this.locks.set(key, { key, rolloutId, executionArn: 'unknown', specName: 'unknown', acquiredAt: new Date().toISOString(), needsAttention: reason });
     }
   }
 

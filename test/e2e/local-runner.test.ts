@@ -106,6 +106,15 @@ describe('local runner (end to end)', () => {
     expect(result.canaryRequestsAfterRollback).toBe(0);
   });
 
+  it('asks at the terminal in prompt mode and promotes on "y"', async () => {
+    const questions: string[] = [];
+    const { result } = await run({ approve: 'prompt', ask: async (q) => (questions.push(q), 'y') });
+
+    expect(questions).toEqual(['Approve promoting demo? [y/N] ']);
+    expect(result.outcome).toBe('promoted');
+    expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by terminal prompt');
+  });
+
   it('rolls back when the approval is rejected, after every step passed', async () => {
     const { result } = await run({ approve: 'reject' });
 

@@ -292,7 +292,88 @@ describe('rollout state machine (real ASL, real handlers)', () => {
     });
   });
 
+  describe('writes whose answer is lost', () => {
+    const at = (w: number) => (spec: { httpRoute?: { action?: { weightedTargets?: Array<{ virtualNode?: string; weight?: number }> } } }) =>
+      spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === w);
+
+    it('retries a Step whose UpdateRoute was applied but answered with an error, without writing twice', async () => {
+      h.mesh.onUpdate = (_r, spec) => {
+        if (at(25)(spec)) {
+          h.mesh.onUpdate = () => undefined;
+          throw serverError(); // applied, then the answer is lost
+        }
+      };
+      const outcome = await h.start().result;
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([10, 25, 50, 100, 100]);
+    });
+
+    it('rolls back to the snapshot when the rollout never learnt the version of its own last write', async () => {
+      h.mesh.onUpdate = (_r, spec) => {
+        if (at(25)(spec)) {
+          h.mesh.onUpdate = () => undefined;
+          const e = new Error('invalid request');
+          e.name = 'BadRequestException';
+          throw e; // applied, then a non-retryable answer: Step is caught into Rollback with the old versions
+        }
+      };
+      const outcome = await h.start().result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+      expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(USER_ROUTE));
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+    });
+
+    it('keeps going when the history write after a shift fails', async () => {
+      const append = h.store.appendEvent.bind(h.store);
+      let failed = 0;
+      h.store.appendEvent = async (id, event) => {
+        if (event.kind === 'shifted' && event.weight === 25 && failed++ === 0) throw new Error('DynamoDB unavailable');
+        return append(id, event);
+      };
+      const outcome = await h.start().result;
+
+      expect(failed).toBeGreaterThan(0);
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([10, 25, 50, 100, 100]);
+    });
+
+    it('treats a malformed answer to a bake as the end of the bake, never as a reason to lose the rollout', async () => {
+      const execution = h.start(specInput({ strategy: { steps: [50, 100], bake: '1h' } }));
+      await h.until(async () => (await h.engine.findBakeToken(execution.executionArn)) !== undefined, 'first bake');
+      await h.engine.sendTaskSuccess((await h.engine.findBakeToken(execution.executionArn))!, { skip: 'everything', by: 42 });
+      await h.until(async () => (await h.engine.findBakeToken(execution.executionArn)) !== undefined, 'second bake');
+      await h.engine.sendTaskSuccess((await h.engine.findBakeToken(execution.executionArn))!, 'done');
+      const outcome = await execution.result;
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(h.mesh.weightsWritten('user-route', CANARY)).toEqual([50, 100, 100]);
+    });
+  });
+
   describe('Prepare', () => {
+    it('fails on a route that could not take the canary (10 targets already) before any write', async () => {
+      const mirrors = Array.from({ length: 9 }, (_, i) => ({ virtualNode: `mirror-${i}`, weight: i === 0 ? 19 : 9 }));
+      h.mesh.addRoute('wide-route', { httpRoute: { match: { prefix: '/wide' }, action: { weightedTargets: [{ virtualNode: STABLE, weight: 0 }, ...mirrors] } } });
+      const outcome = await h.start(specInput({ router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['user-route', 'wide-route'] } } })).result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'UnsupportedError' });
+      expect(outcome.cause).toContain('at most 10');
+      expect(h.mesh.updates).toEqual([]);
+    });
+
+    it('gives the locks back when Prepare fails after taking them', async () => {
+      h.store.putRollout = async () => {
+        throw new Error('table is gone');
+      };
+      const outcome = await h.start().result;
+
+      expect(outcome).toMatchObject({ status: 'FAILED' });
+      expect(await h.store.getLock(ROUTE_KEY)).toBeUndefined();
+      expect(await h.store.watchersOf('user-service-5xx')).toEqual([]);
+    });
+
     it.each([
       ['an invalid spec', specInput({ strategy: { steps: [10, 25, 20, 100] } }), 'SpecValidationError', 'strategy.steps[2]: must be greater than 25'],
       ['an unknown route', specInput({ router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['nope'] } } }), 'ResourceNotFoundError', 'nope'],

@@ -3,6 +3,7 @@ import {
   ConcurrentModificationError,
   ConfigurationError,
   ResourceNotFoundError,
+  TransientError,
   classifyAwsError,
 } from '../../shared/errors';
 
@@ -54,7 +55,9 @@ export function mapAppMeshError(error: unknown, ctx: AppMeshCallContext): unknow
  * and lists all failures in `errors`: a partial restore must never look like a clean one.
  */
 export function partialRestoreError(failures: Array<{ route: string; error: unknown }>, total: number): Error {
-  const first = failures[0]?.error;
+  // A route that failed transiently can still be restored: the whole error is retryable then, even
+  // if another route is a conflict (the retry restores what it can and fails loudly on the rest).
+  const first = failures.find((f) => f.error instanceof TransientError)?.error ?? failures[0]?.error;
   const detail = failures.map((f) => `route "${f.route}": ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ');
   const restored = total - failures.length;
   const message = `restore failed for ${failures.length} of ${total} route(s) (${restored} restored): ${detail}`;

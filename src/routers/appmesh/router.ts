@@ -83,6 +83,10 @@ export class AppMeshRouter implements TrafficRouter {
       if (!targets.some((t) => t.name === stable)) {
         throw new ConfigurationError(`route "${name}" of virtual router "${virtualRouter}" does not target the stable virtual node "${stable}"`);
       }
+      // Every state the rollout will write must be writable, checked now: a route that cannot take
+      // the canary (10 targets already) must fail Prepare, not the second route's first shift.
+      canaryTargets(targets, stable, this.nodes.canary, 50);
+      promotedTargets(targets, stable, this.nodes.canary);
       return {
         key: this.keyOf(name),
         name,
@@ -124,7 +128,10 @@ export class AppMeshRouter implements TrafficRouter {
           versions[route.key] = versionOf(current);
           continue;
         }
-        if (!options.force) checkDrift(route, expected, versionOf(current));
+        // A split between stable and canary, with everything else as snapshotted, is a state this
+        // rollout writes; finding it under a newer version means our own last write was not recorded
+        // (a Task failed after its UpdateRoute), not another writer.
+        if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, versionOf(current));
         const written = await this.updateRoute(route.name, structuredClone(route.raw) as RouteSpec);
         versions[route.key] = versionOf(written);
       } catch (error) {
@@ -146,6 +153,19 @@ export class AppMeshRouter implements TrafficRouter {
       routes.push({ key: route.key, expected, actual });
     }
     return { supported: true, ok: routes.every((r) => sameTargets(r.expected, r.actual)), routes };
+  }
+
+  private isOwnSplit(snapshot: RouterSnapshot, route: RouteSnapshot, current: RouteData): boolean {
+    try {
+      const targets = toTargets(weightedTargetsOf(current.spec, route.name), route.name);
+      const candidates = [promotedTargets(route.targets, snapshot.stable, snapshot.canary)];
+      for (let w = 0; w <= 100; w++) candidates.push(canaryTargets(route.targets, snapshot.stable, snapshot.canary, w));
+      if (!candidates.some((c) => sameTargets(c, targets))) return false;
+      // Compare the rest of the spec with the targets blanked out on both sides.
+      return sameJson(withWeightedTargets(current.spec!, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []));
+    } catch {
+      return false; // a spec we cannot read as ours is someone else's
+    }
   }
 
   private async rewrite(snapshot: RouterSnapshot, expected: RouteVersions, desiredFrom: (current: Target[]) => Target[]): Promise<RouteVersions> {

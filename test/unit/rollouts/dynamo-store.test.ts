@@ -249,7 +249,7 @@ describe('DynamoStore', () => {
   });
 
   describe('flagLocks', () => {
-    it('sets needsAttention only on locks this rollout holds', async () => {
+    it('flags locks this rollout holds or that were already released, never another rollout\'s', async () => {
       // Prepare
       dynamo.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
 
@@ -261,9 +261,11 @@ describe('DynamoStore', () => {
         [OTHER_ROUTE, ROUTE].map((key) => ({
           TableName: TABLE,
           Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
-          UpdateExpression: 'SET needsAttention = :r',
-          ConditionExpression: 'rolloutId = :me',
-          ExpressionAttributeValues: { ':r': 'restore failed', ':me': 'r1' },
+          UpdateExpression:
+            'SET needsAttention = :r, rolloutId = :me, #key = :key, acquiredAt = if_not_exists(acquiredAt, :now), executionArn = if_not_exists(executionArn, :unknown), specName = if_not_exists(specName, :unknown)',
+          ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
+          ExpressionAttributeNames: { '#key': 'key' },
+          ExpressionAttributeValues: { ':r': 'restore failed', ':me': 'r1', ':key': key, ':now': expect.any(String), ':unknown': 'unknown' },
         })),
       );
     });

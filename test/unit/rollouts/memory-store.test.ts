@@ -159,6 +159,17 @@ describe('MemoryStore', () => {
   });
 
   describe('flagLocks', () => {
+    it('re-creates a lock already released, so a loud failure still blocks the route', async () => {
+      const store = new MemoryStore();
+      await store.acquireLocks([ROUTE], holder('r1'), running);
+      await store.releaseLocks([ROUTE], 'r1');
+
+      await store.flagLocks([ROUTE], 'r1', 'rollback failed');
+
+      expect(await store.getLock(ROUTE)).toMatchObject({ rolloutId: 'r1', needsAttention: 'rollback failed' });
+      await expect(store.acquireLocks([ROUTE], holder('r2'), stopped)).rejects.toThrow('whose rollback failed');
+    });
+
     it('flags only the locks the rollout holds', async () => {
       // Prepare
       const store = new MemoryStore();

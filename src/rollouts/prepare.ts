@@ -2,7 +2,7 @@ import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
-import type { Deps } from './deps';
+import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues, type RolloutSpec } from '../spec';
 import { isPinnedByDigest } from '../workloads/ecs/task-definition';
@@ -45,6 +45,8 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
     throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
   }
+  // A typo in a service, cluster or container name fails here, before any deployment or write.
+  if (spec.target.ecs) await workloadOf(spec, deps).validate({ image: start.data.image! });
   const router = deps.routerFor(spec);
   const snapshot = await router.snapshot();
   if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);

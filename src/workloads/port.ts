@@ -28,6 +28,8 @@ export interface DeploymentRef {
 
 export interface Workload {
   readonly kind: string;
+  /** Read-only check at Prepare that the services, task definition and container exist, so a typo fails before anything runs. */
+  validate(input: { image: string }): Promise<void>;
   /** Deploys the canary for an image; returns what later calls need (JSON-serialisable). */
   deployCanary(input: { image: string }): Promise<CanaryDeployment>;
   /** One look at the canary service: steady, still progressing, or failed (with why). */

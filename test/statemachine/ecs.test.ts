@@ -233,6 +233,20 @@ describe('rollout state machine with an ECS workload (real ASL, real handlers, f
       expect(ecs.calls).toEqual([]);
     });
 
+    it.each([
+      ['a container that is not in the task definition', { container: 'app' }, 'app'],
+      ['a canary service that does not exist', { canaryService: 'user-canary-typo' }, 'user-canary-typo'],
+    ])('fails on %s at Prepare: nothing deployed, nothing shifted, nothing scaled', async (_case, ecsOverrides, named) => {
+      const execution = h.start(ecsSpec(ecsOverrides), { image: NEW_IMAGE });
+      const outcome = await execution.result;
+
+      expect(outcome.status).toBe('FAILED');
+      expect(outcome.cause).toContain(named);
+      expect(h.statesEntered(execution)).toEqual(['Prepare', 'ReportFailedToStart', 'FailedToStart']);
+      expect(ecs.calls.filter((c) => !c.startsWith('Describe'))).toEqual([]);
+      expect(h.mesh.updates).toEqual([]);
+    });
+
     it('refuses an ECS spec without target.stableVirtualNode (the primary node)', async () => {
       const spec = ecsSpec();
       delete (spec.target as Record<string, unknown>).stableVirtualNode;

@@ -61,6 +61,17 @@ export class EcsWorkload implements Workload {
     }
   }
 
+  /** Read-only: both services exist and are active, and the primary's task definition clones (container and mesh node found). */
+  async validate(input: { image: string }): Promise<void> {
+    const { cluster, primaryService, container } = this.target;
+    const [primary] = await this.describeServices([primaryService, this.target.canaryService]);
+    if (primary.taskDefinition === undefined) {
+      throw new ConfigurationError(`ECS service "${primaryService}" in cluster "${cluster}" has no task definition`);
+    }
+    const described = await this.describeTaskDefinition(primary.taskDefinition);
+    cloneTaskDefinition(described, input.image, this.opts.canaryNode, { container, mesh: this.opts.mesh, fromNode: this.opts.primaryNode });
+  }
+
   /**
    * Registers the primary's task definition with the new image and the canary node, and points
    * the canary service at it. Returns the new task definition, the canary's desired count and
@@ -199,5 +210,6 @@ function primaryDeploymentOf(service: Service | undefined, taskDefinitionArn: st
 }
 
 function isMissingService(cause: unknown): boolean {
-  return cause instanceof Error && (cause.name === 'ServiceNotFoundException' || cause.name === 'ServiceNotActiveException');
+  // No cluster means no canary tasks either: nothing to scale down.
+  return cause instanceof Error && ['ServiceNotFoundException', 'ServiceNotActiveException', 'ClusterNotFoundException'].includes(cause.name);
 }

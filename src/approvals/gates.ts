@@ -59,7 +59,10 @@ export interface Decision {
  * Answers a waiting gate: SendTaskSuccess to approve, SendTaskFailure (`Canary.Rejected`) to
  * reject, which rolls back. A gate that is not waiting is an error and changes nothing.
  */
-export async function decide(d: Decision, deps: Deps): Promise<{ rolloutId: string; gate: GateName; decision: string }> {
+/** The ports decide() uses: callers outside the state machine (CLI, approval API) have only these. */
+export type DecideDeps = Pick<Deps, 'store' | 'executions' | 'now'>;
+
+export async function decide(d: Decision, deps: DecideDeps): Promise<{ rolloutId: string; gate: GateName; decision: string }> {
   const record = await deps.store.getRollout(d.rolloutId);
   if (!record) throw new RolloutNotFoundError(`rollout ${d.rolloutId} not found`);
   const waiting = record.gate;

@@ -1,6 +1,5 @@
 import type { RolloutStore } from '../rollouts/store';
 import type { ExecutionControl } from '../rollouts/executions';
-import type { Deps } from '../rollouts/deps';
 import { decide, GateNotWaitingError, RolloutNotFoundError } from './gates';
 import { verifyLink, type KeyProvider, type LinkClaims } from './links';
 
@@ -67,7 +66,7 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalApiD
   const by = identityOf(req, deps) ?? clean(form.get('by'), 128) ?? 'anonymous';
   const reason = clean(form.get('reason'), 1024);
   try {
-    await decide({ rolloutId: claims.rolloutId, gate: claims.gate, decision: claims.decision, by: `${by} (approval link)`, reason }, useCaseDeps(deps));
+    await decide({ rolloutId: claims.rolloutId, gate: claims.gate, decision: claims.decision, by: `${by} (approval link)`, reason }, deps);
   } catch (error) {
     if (error instanceof GateNotWaitingError) return alreadyDecided(claims, 'decided');
     if (error instanceof RolloutNotFoundError) return page(404, 'Rollout not found', `Rollout ${claims.rolloutId} does not exist.`);
@@ -80,21 +79,6 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalApiD
     `${claims.gate} of rollout ${claims.rolloutId} (${record.specName}) was ${verb} by ${by}${reason ? `: ${reason}` : ''}.` +
       (claims.decision === 'reject' ? ' The rollout rolls back now.' : ''),
   );
-}
-
-/** decide() needs only the store, the execution control and a clock. */
-function useCaseDeps(deps: ApprovalApiDeps): Deps {
-  const unused = () => {
-    throw new Error('not available in the approval API');
-  };
-  return {
-    store: deps.store,
-    executions: deps.executions,
-    now: deps.now,
-    routerFor: unused,
-    checks: { describe: unused },
-    notifier: { notify: async () => undefined },
-  };
 }
 
 function identityOf(req: HttpRequest, deps: ApprovalApiDeps): string | undefined {

@@ -1,6 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Writable } from 'node:stream';
-import type { Deps } from '../rollouts/deps';
 import type { ExecutionControl } from '../rollouts/executions';
 import type { RolloutStore } from '../rollouts/store';
 
@@ -34,17 +33,3 @@ export function printJson(ctx: OutputContext, value: unknown): void {
   write(ctx.out, JSON.stringify(value, null, 2));
 }
 
-/** Use cases such as decide() need only the store, execution control and a clock. */
-export function useCaseDeps(ctx: CliContext): Deps {
-  const unavailable = () => {
-    throw new Error('not available in canaryctl');
-  };
-  return {
-    store: ctx.store,
-    executions: ctx.executions,
-    now: ctx.now,
-    routerFor: unavailable,
-    checks: { describe: unavailable },
-    notifier: { notify: async () => undefined },
-  };
-}

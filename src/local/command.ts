@@ -1,11 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import { parseDuration } from '../spec';
 import { loadSpecFile } from '../spec/load';
+import type { LocalCommandOptions } from './options';
 import { runLocal, type ApprovalMode } from './runner';
 
 export type { LocalCommandOptions } from './options';
-import type { LocalCommandOptions } from './options';
-
 
 /** Runs a spec file locally and returns the exit code: 0 promoted, 1 rolled back, 2 failed or bad input. */
 export async function runLocalCommand(specPath: string, options: LocalCommandOptions): Promise<number> {
@@ -37,5 +36,3 @@ export async function runLocalCommand(specPath: string, options: LocalCommandOpt
     rl?.close();
   }
 }
-
-export { runLocal };

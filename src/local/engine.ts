@@ -242,13 +242,6 @@ export class LocalEngine implements ExecutionControl {
     return undefined;
   }
 
-  /** Tokens waiting right now, for the CLI and tests. */
-  waiting(executionArn?: string): Array<{ token: string; executionArn: string; state: string }> {
-    return [...this.pending.values()]
-      .filter((t) => !executionArn || t.executionArn === executionArn)
-      .map(({ token, executionArn: arn, state }) => ({ token, executionArn: arn, state }));
-  }
-
   /** State transitions of an execution (states entered), as Step Functions bills them. */
   transitions(executionArn: string): number {
     return this.executions.get(executionArn)?.history.filter((h) => h.type === 'StateEntered').length ?? 0;

@@ -117,7 +117,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const rolloutId = `${spec.name}-local-${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
   let control: ControlServer | undefined;
   const timers: NodeJS.Timeout[] = [];
-  let currentWeight = 0;
   // Gates already being answered (a prompt may take a while; the poll must not ask twice).
   const answering = new Set<string>();
 
@@ -147,8 +146,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       setInterval(() => {
         const now = Date.now();
         const w = mesh.stats.window(now - 1000, now);
-        currentWeight = canaryWeightOn(mesh, routes[0]!, stable, canary);
-        const sample: ReportSample = { t: now - started, canaryWeight: currentWeight, stable: toStats(w[stable]), canary: toStats(w[canary]) };
+        const sample: ReportSample = { t: now - started, canaryWeight: canaryWeightOn(mesh, routes[0]!, stable, canary), stable: toStats(w[stable]), canary: toStats(w[canary]) };
         timeline.samples.push(sample);
         view.sample(sample, execution.history.filter((h) => h.type === 'StateEntered').at(-1)?.state);
       }, 250),

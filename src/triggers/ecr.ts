@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DesiredStateStore } from '../gitops/desired-state';
-import { emptyResult, skippedResult, summaryLine, type TriggerResult } from './result';
+import { emptyResult, skippedResult, type TriggerResult } from './result';
 import type { Log, RolloutStarter } from './starter';
 import { tagRejection } from './tag-filter';
 import { finish as done, record } from './record';

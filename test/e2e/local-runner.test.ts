@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { checkReportInBrowser, findChromium } from '../../src/local/report';
+import { decideLocally } from '../../src/local/control';
 import { runLocal, type LocalRunOptions, type LocalRunResult } from '../../src/local/runner';
 import { parseSpecText } from '../../src/spec/load';
 
@@ -113,6 +114,26 @@ describe('local runner (end to end)', () => {
     expect(questions).toEqual(['Approve promoting demo? [y/N] ']);
     expect(result.outcome).toBe('promoted');
     expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by terminal prompt');
+  });
+
+  it('takes the approval from another terminal (canaryctl approve --local) through the control endpoint', async () => {
+    const running = run({ approve: 'wait', control: true });
+    let answer: { rolloutId: string; gate: string; decision: string } | undefined;
+    let refusals = 0;
+    while (!answer) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await decideLocally({ rolloutId: 'local', decision: 'approve', by: 'second terminal' }).catch(() => {
+        refusals++; // no runner yet, or the gate is not waiting yet: the runner refuses and nothing is decided
+        return undefined;
+      });
+    }
+    const { result } = await running;
+
+    expect(refusals).toBeGreaterThan(0);
+    expect(answer).toMatchObject({ gate: 'beforePromotion', decision: 'approve' });
+    expect(result.outcome).toBe('promoted');
+    expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by second terminal');
+    await expect(decideLocally({ decision: 'approve' })).rejects.toThrow('no local rollout is running');
   });
 
   it('rolls back when the approval is rejected, after every step passed', async () => {

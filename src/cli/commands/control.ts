@@ -1,7 +1,7 @@
 import { decide } from '../../approvals/gates';
 import { TaskNotWaitingError } from '../../rollouts/executions';
 import type { RolloutRecord } from '../../rollouts/records';
-import { printJson, useCaseDeps, write, type CliContext } from '../context';
+import { printJson, write, type CliContext } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { requireRollout } from './inspect';
 
@@ -28,7 +28,7 @@ export interface DecideOptions {
 export async function decideCommand(ctx: CliContext, decision: 'approve' | 'reject', rolloutId: string, opts: DecideOptions = {}): Promise<number> {
   await requireRollout(ctx, rolloutId);
   const by = actor(ctx, opts.by);
-  const result = await decide({ rolloutId, decision, reason: opts.reason, by, gate: opts.gate }, useCaseDeps(ctx));
+  const result = await decide({ rolloutId, decision, reason: opts.reason, by, gate: opts.gate }, ctx);
   if (opts.json) printJson(ctx, { ...result, by, reason: opts.reason ?? null });
   else
     write(
@@ -110,7 +110,7 @@ export async function promoteCommand(ctx: CliContext, rolloutId: string, opts: P
   const by = actor(ctx, opts.by);
   if (record.gate?.gate === 'beforePromotion') {
     const reason = opts.reason ?? 'promoted by an operator';
-    await decide({ rolloutId, decision: 'approve', gate: 'beforePromotion', by, reason }, useCaseDeps(ctx));
+    await decide({ rolloutId, decision: 'approve', gate: 'beforePromotion', by, reason }, ctx);
     if (opts.json) printJson(ctx, { rolloutId, promoted: true, via: 'beforePromotion approval', by });
     else write(ctx.out, `Approved the beforePromotion gate of ${rolloutId}: it promotes now.`);
     return ExitCode.ok;

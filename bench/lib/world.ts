@@ -53,7 +53,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const nodes: Record<string, string> = {};
   for (const s of opts.specs) {
     nodes[stableOf(s)] = stable.url;
-    nodes[s.target.virtualNode] = canary.url;
+    nodes[s.target.canary] = canary.url;
   }
   const mesh = new LocalMesh({ virtualRouter: first.virtualRouter, nodes, statsCapacity: 400_000 });
   const { url } = await mesh.start();
@@ -70,7 +70,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     } as RouteSpec);
     paths.push(prefix);
   });
-  const rules = opts.specs.flatMap((s) => localAlarmRules(s.analysis.alarms, s.target.virtualNode, LOCAL_ALARM_DEFAULTS));
+  const rules = opts.specs.flatMap((s) => localAlarmRules(s.analysis.alarms, s.target.canary, LOCAL_ALARM_DEFAULTS));
   const alarms = new LocalAlarms(mesh.stats, rules);
   const engine = new LocalEngine({ retryIntervalMs: 50 });
   const store = new MemoryStore();
@@ -122,7 +122,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 }
 
 export function stableOf(spec: RolloutSpec): string {
-  return spec.target.stableVirtualNode ?? `${spec.name}-stable`;
+  return spec.target.stable ?? `${spec.name}-stable`;
 }
 
 /** Canary weight on a route of the local mesh, in percent. */

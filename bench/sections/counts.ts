@@ -64,8 +64,8 @@ export const LAMBDA_STATES = lambdaTaskStates(DEFINITION);
 export async function countRollout(specPath: string, spec: RolloutSpec, scenario: Scenario): Promise<CountsResult> {
   const appMesh = spec.router.appMesh;
   if (!appMesh) throw new Error(`${specPath}: only App Mesh specs run through the local harness`);
-  const canary = spec.target.virtualNode;
-  const stable = spec.target.stableVirtualNode ?? `${spec.name}-stable`;
+  const canary = spec.target.canary;
+  const stable = spec.target.stable ?? `${spec.name}-stable`;
   const routes = appMesh.routes ?? [`${spec.name}-route`];
 
   const mesh = new FakeAppMesh(appMesh.mesh, appMesh.virtualRouter).addNode(stable, canary);

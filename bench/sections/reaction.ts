@@ -36,7 +36,7 @@ export async function measureReaction(base: RolloutSpec, design: Design, bakeSec
   };
   const route = spec.router.appMesh!.routes![0]!;
   const stable = stableOf(spec);
-  const canary = spec.target.virtualNode;
+  const canary = spec.target.canary;
   const started = Date.now();
   const world = await startWorld({ specs: [spec], rps, interruptOnAlarm: design === 'interruptible' });
   try {

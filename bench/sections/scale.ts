@@ -25,7 +25,7 @@ export function scaleSpecs(n: number, bakeSeconds = 1): RolloutSpec[] {
     parseSpec({
       name: `svc${i}`,
       router: { appMesh: { mesh: BENCH_MESH, virtualRouter: BENCH_ROUTER, routes: [`svc${i}-route`] } },
-      target: { virtualNode: `svc${i}-canary`, stableVirtualNode: `svc${i}-stable` },
+      target: { canary: `svc${i}-canary`, stable: `svc${i}-stable` },
       strategy: { steps: [10, 25, 50, 100], bake: `${bakeSeconds}s` },
       // Modest load cannot give every canary enough requests at 10 % in 2 s: missing data passes.
       analysis: { alarms: [`svc${i}-5xx`], onInsufficientData: 'pass' },

@@ -177,12 +177,13 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
     .argument('[spec]', 'spec name')
     .option('--file <spec.yaml>', 'read the spec from this file')
     .option('--image <uri>', 'container image to deploy (ECS targets)')
-    .option('--node <virtual-node>', 'canary virtual node (overrides target.virtualNode)')
+    .option('--canary <name>', "canary in the router's vocabulary: virtual node, target group, Lambda version (overrides target.canary)")
+    .option('--node <name>', 'same as --canary (the name it had when only App Mesh existed)')
     .option('--revision <rev>', 'revision to record (default: the recorded one)')
     .action(
       run(async (cmd, spec: string | undefined) => {
         const o = cmd.opts();
-        return startCommand(await context(cmd), spec, { json: globals(cmd).json, file: o.file, image: o.image, node: o.node, revision: o.revision });
+        return startCommand(await context(cmd), spec, { json: globals(cmd).json, file: o.file, image: o.image, node: o.canary ?? o.node, revision: o.revision });
       }),
     );
 

@@ -83,8 +83,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const spec = withLocalTiming(options.spec, options.bakeSeconds);
   const appMesh = spec.router.appMesh;
   if (!appMesh) throw new Error('the local runner needs an appMesh router in the spec');
-  const canary = spec.target.virtualNode;
-  const stable = spec.target.stableVirtualNode ?? `${spec.name}-stable`;
+  const canary = spec.target.canary;
+  const stable = spec.target.stable ?? `${spec.name}-stable`;
   const routes = appMesh.routes ?? [`${spec.name}-route`];
   const rps = options.rps ?? 200;
 

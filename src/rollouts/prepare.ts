@@ -22,9 +22,9 @@ function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): voi
   if (!isPinnedByDigest(image)) {
     throw new ConfigurationError(`${spec.name}: execution input \`image\` "${image}" is not pinned by digest (<repository>@sha256:<digest>): a tag can move`);
   }
-  if (spec.target.stableVirtualNode === undefined) {
+  if (spec.target.stable === undefined) {
     throw new ConfigurationError(
-      `${spec.name} has target.ecs: set target.stableVirtualNode to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
+      `${spec.name} has target.ecs: set target.stable to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
     );
   }
 }

@@ -51,14 +51,66 @@ export const AppMeshRouterSchema = z.strictObject({
   meshOwner: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
 });
 
+/** An ARN of the given service and resource type, e.g. `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/...`. */
+const arn = (service: string, resource: string, what: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .max(2048)
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}`), { error: `must be ${what}` });
+
+export const AlbRouterSchema = z.strictObject({
+  /** The listener whose default action and rules forward to the stable target group. */
+  listenerArn: arn('elasticloadbalancing', 'listener/app/', 'an ELBv2 listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/...)'),
+  /** Rules to shift. Default: the listener's default action and every rule whose forward action includes the stable target group. */
+  rules: z
+    .array(arn('elasticloadbalancing', 'listener-rule/app/', 'an ELBv2 listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)'))
+    .min(1, { error: 'must list at least one rule, or be left out' })
+    .max(50)
+    .optional(),
+});
+
+/** A VPC Lattice identifier: the id (`svc-0123...`) or the full ARN. */
+const latticeId = (prefix: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .max(2048)
+    .regex(new RegExp(`^(${prefix}-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\\d{12}:\\S+)$`), {
+      error: `must be a VPC Lattice ${prefix} id (${prefix}-<17 characters>) or ARN`,
+    });
+
+export const VpcLatticeRouterSchema = z.strictObject({
+  service: latticeId('svc'),
+  listener: latticeId('listener'),
+  /** Rules to shift. Default: the listener's default action and every rule that forwards to the stable target group. */
+  rules: z.array(latticeId('rule')).min(1, { error: 'must list at least one rule, or be left out' }).max(50).optional(),
+});
+
+export const LambdaRouterSchema = z.strictObject({
+  /** Function name or ARN (without a qualifier). */
+  function: z
+    .string({ error: 'must be a string' })
+    .max(170)
+    .regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/, { error: 'must be a Lambda function name or unqualified function ARN' }),
+  /** The alias clients invoke; its routing config carries the canary's share. */
+  alias: z
+    .string({ error: 'must be a string' })
+    .regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, { error: 'must be a Lambda alias name (letters, digits, - and _; not only digits)' }),
+});
+
+export const ROUTER_KINDS = ['appMesh', 'alb', 'vpcLattice', 'lambda'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
+
 export const RouterSchema = z
   .strictObject({
     appMesh: AppMeshRouterSchema.optional(),
+    alb: AlbRouterSchema.optional(),
+    vpcLattice: VpcLatticeRouterSchema.optional(),
+    lambda: LambdaRouterSchema.optional(),
   })
   .superRefine((router, ctx) => {
     const kinds = Object.keys(router).filter((k) => router[k as keyof typeof router] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'must name exactly one router kind (appMesh)' });
+      ctx.addIssue({ code: 'custom', message: `must name exactly one router kind (${ROUTER_KINDS.join(', ')})${kinds.length > 1 ? `, not ${kinds.join(' and ')}` : ''}` });
     }
   });
 
@@ -75,15 +127,18 @@ export const EcsTargetSchema = z.strictObject({
 
 export const TargetSchema = z
   .strictObject({
-    /** The canary virtual node (already deployed, or deployed by the ecs workload). */
-    virtualNode: resourceName,
-    /** The stable node. Default: the node with the largest weight on the first route. */
-    stableVirtualNode: resourceName.optional(),
+    /**
+     * The canary in the router's vocabulary: App Mesh virtual node, ALB or VPC Lattice target group
+     * (ARN or id), Lambda function version.
+     */
+    canary: resourceName,
+    /** The stable one, in the same vocabulary. Default: the target with the largest weight on the first route. */
+    stable: resourceName.optional(),
     ecs: EcsTargetSchema.optional(),
   })
   .superRefine((target, ctx) => {
-    if (target.stableVirtualNode !== undefined && target.stableVirtualNode === target.virtualNode) {
-      ctx.addIssue({ code: 'custom', path: ['stableVirtualNode'], message: 'must differ from target.virtualNode' });
+    if (target.stable !== undefined && target.stable === target.canary) {
+      ctx.addIssue({ code: 'custom', path: ['stable'], message: 'must differ from target.canary' });
     }
   });
 

@@ -61,6 +61,12 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
+/** Keys renamed when the spec became router-neutral: an old spec fails with the new name, never silently. */
+const RENAMED: Record<string, string> = {
+  'target.virtualNode': 'target.canary',
+  'target.stableVirtualNode': 'target.stable',
+};
+
 /** Turns zod issues into our issues, one line each, unknown keys with a suggestion. */
 export function toSpecIssues(error: z.ZodError): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -68,6 +74,11 @@ export function toSpecIssues(error: z.ZodError): SpecIssue[] {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(issue.path);
       for (const key of issue.keys) {
+        const renamed = RENAMED[formatPath([...issue.path, key])];
+        if (renamed) {
+          issues.push({ path: formatPath([...issue.path, key]), message: `was renamed: use ${renamed} (same value)` });
+          continue;
+        }
         const hint = closest(key, known);
         issues.push({
           path: formatPath([...issue.path, key]),

@@ -14,16 +14,16 @@ let ecsClient: ECSClient | undefined;
  * skips the deploy and promote phases for it.
  */
 export function createWorkload(spec: RolloutSpec, clients: { ecs?: ECSClient } = {}): Workload {
-  const { ecs, virtualNode, stableVirtualNode } = spec.target;
+  const { ecs, canary, stable } = spec.target;
   if (ecs === undefined) throw new ConfigurationError(`${spec.name}: target has no workload to deploy (add target.ecs)`);
   const mesh = spec.router.appMesh;
   if (mesh === undefined) throw new ConfigurationError(`${spec.name}: target.ecs pairs each service with an App Mesh virtual node: router.appMesh is required`);
-  if (stableVirtualNode === undefined) {
-    throw new ConfigurationError(`${spec.name}: target.ecs needs target.stableVirtualNode, the virtual node of ${ecs.primaryService}`);
+  if (stable === undefined) {
+    throw new ConfigurationError(`${spec.name}: target.ecs needs target.stable, the virtual node of ${ecs.primaryService}`);
   }
   return new EcsWorkload(
     ecs,
-    { mesh: mesh.mesh, canaryNode: virtualNode, primaryNode: stableVirtualNode, ...(mesh.meshOwner ? { meshOwner: mesh.meshOwner } : {}) },
+    { mesh: mesh.mesh, canaryNode: canary, primaryNode: stable, ...(mesh.meshOwner ? { meshOwner: mesh.meshOwner } : {}) },
     clients.ecs ?? (ecsClient ??= new ECSClient({})),
   );
 }

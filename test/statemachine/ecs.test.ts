@@ -31,8 +31,8 @@ const ECS_ROUTE: RouteSpec = {
 function ecsSpec(ecs: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return specInput({
     target: {
-      virtualNode: CANARY_NODE,
-      stableVirtualNode: PRIMARY_NODE,
+      canary: CANARY_NODE,
+      stable: PRIMARY_NODE,
       ecs: { cluster: CLUSTER, primaryService: PRIMARY_SERVICE, canaryService: CANARY_SERVICE, container: 'user-service', readyTimeout: '60s', ...ecs },
     },
     ...overrides,
@@ -247,13 +247,13 @@ describe('rollout state machine with an ECS workload (real ASL, real handlers, f
       expect(h.mesh.updates).toEqual([]);
     });
 
-    it('refuses an ECS spec without target.stableVirtualNode (the primary node)', async () => {
+    it('refuses an ECS spec without target.stable (the primary node)', async () => {
       const spec = ecsSpec();
-      delete (spec.target as Record<string, unknown>).stableVirtualNode;
+      delete (spec.target as Record<string, unknown>).stable;
       const outcome = await h.start(spec, { image: NEW_IMAGE }).result;
 
       expect(outcome).toMatchObject({ status: 'FAILED', error: 'ConfigurationError' });
-      expect(outcome.cause).toContain('target.stableVirtualNode');
+      expect(outcome.cause).toContain('target.stable');
       expect(ecs.calls).toEqual([]);
     });
   });

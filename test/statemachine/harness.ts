@@ -24,7 +24,7 @@ export function specInput(overrides: Record<string, unknown> = {}): Record<strin
   const base: Record<string, unknown> = {
     name: 'user-service',
     router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['user-route'] } },
-    target: { virtualNode: CANARY },
+    target: { canary: CANARY },
     strategy: { steps: [10, 25, 50, 100], bake: '60s' },
     analysis: { alarms: ['user-service-5xx', 'user-service-p99'] },
   };

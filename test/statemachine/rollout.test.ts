@@ -377,7 +377,7 @@ describe('rollout state machine (real ASL, real handlers)', () => {
     it.each([
       ['an invalid spec', specInput({ strategy: { steps: [10, 25, 20, 100] } }), 'SpecValidationError', 'strategy.steps[2]: must be greater than 25'],
       ['an unknown route', specInput({ router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['nope'] } } }), 'ResourceNotFoundError', 'nope'],
-      ['an unknown canary node', specInput({ target: { virtualNode: 'user-service-v9' } }), 'ResourceNotFoundError', 'user-service-v9'],
+      ['an unknown canary node', specInput({ target: { canary: 'user-service-v9' } }), 'ResourceNotFoundError', 'user-service-v9'],
       ['a missing alarm', specInput({ analysis: { alarms: ['user-service-5xx', 'does-not-exist'] } }), 'ConfigurationError', 'alarm "does-not-exist" not found'],
     ])('fails on %s, names it, and writes no route', async (_what, spec, error, message) => {
       const outcome = await h.start(spec).result;

@@ -39,7 +39,7 @@ export interface StartOptions {
 
 /**
  * `canaryctl start <spec>`: starts a rollout of a spec, from a file (--file) or from the spec
- * stored with the newest rollout of that name; --node sets target.virtualNode, --image the image.
+ * stored with the newest rollout of that name; --node sets target.canary, --image the image.
  */
 export async function startCommand(ctx: CliContext, specName: string | undefined, opts: StartOptions = {}): Promise<number> {
   let spec: Record<string, unknown>;
@@ -56,7 +56,7 @@ export async function startCommand(ctx: CliContext, specName: string | undefined
     spec = structuredClone(newest.spec) as Record<string, unknown>;
     revision ??= newest.revision;
   }
-  if (opts.node) spec = { ...spec, target: { ...(spec.target as Record<string, unknown>), virtualNode: opts.node } };
+  if (opts.node) spec = { ...spec, target: { ...(spec.target as Record<string, unknown>), canary: opts.node } };
   // Fail here, with the field named, rather than in Prepare.
   const valid = parseSpec(spec, opts.file ?? `spec of ${specName}`);
   const by = ctx.user ?? 'canaryctl';

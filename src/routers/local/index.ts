@@ -25,7 +25,7 @@ export function createLocalRouter(spec: RolloutSpec, mesh: LocalMesh, meshName: 
   if (!spec.router.appMesh) throw new Error('the local runner routes App Mesh specs only');
   return new AppMeshRouter(
     spec.router.appMesh,
-    { canary: spec.target.virtualNode, stable: spec.target.stableVirtualNode },
+    { canary: spec.target.canary, stable: spec.target.stable },
     localAppMeshClient(mesh, meshName, spec.router.appMesh.virtualRouter, nodes),
   );
 }

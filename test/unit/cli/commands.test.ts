@@ -289,7 +289,7 @@ describe('canaryctl start', () => {
     const input = sent(StartExecutionCommand)[0]!.args[0].input;
     expect(input.name).toMatch(/^user-service-[0-9a-f]{8}$/);
     const body = JSON.parse(input.input!);
-    expect(body.spec.target.virtualNode).toBe('user-service-v3');
+    expect(body.spec.target.canary).toBe('user-service-v3');
     expect(body.image).toBe('repo/user:v3');
     expect(body.requestedBy).toBe('alice');
     expect(json().rolloutId).toBe(input.name);

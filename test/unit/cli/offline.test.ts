@@ -33,7 +33,7 @@ describe('canaryctl validate', () => {
   it('fails with exit 2 naming the broken field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'canaryctl-'));
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, 'name: broken\nrouter: { appMesh: { mesh: m, virtualRouter: r } }\ntarget: { virtualNode: v2 }\nstrategy: { steps: [10, 50, 90], bak: 5m }\n');
+    writeFileSync(file, 'name: broken\nrouter: { appMesh: { mesh: m, virtualRouter: r } }\ntarget: { canary: v2 }\nstrategy: { steps: [10, 50, 90], bak: 5m }\n');
     const s = io();
 
     expect(await main(['validate', file, '--json'], s)).toBe(2);

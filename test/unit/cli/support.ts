@@ -22,7 +22,7 @@ export const NOW = new Date('2025-06-01T12:00:00.000Z');
 export const SPEC = {
   name: 'user-service',
   router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['user-route'] } },
-  target: { virtualNode: 'user-service-v2' },
+  target: { canary: 'user-service-v2' },
   strategy: { steps: [10, 50, 100], bake: 300, threshold: 1, onNewRevision: 'supersede' },
   analysis: { alarms: ['user-5xx', 'user-p99'], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30 },
   approval: { beforeStart: false, beforePromotion: true, timeout: 86400, onTimeout: 'rollback' },

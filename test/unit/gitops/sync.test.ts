@@ -32,7 +32,7 @@ describe('syncPush', () => {
   it('starts when target changes, whatever the key order', async () => {
     const store = new MemoryDesiredStateStore();
     await seedDesired(store, spec('orders.yml'), specText('orders.yml'));
-    const reordered = specText('orders.yml').replace('target:\n  virtualNode: orders-v7', 'target: { virtualNode: orders-v7 }\n# same target');
+    const reordered = specText('orders.yml').replace('target:\n  virtualNode: orders-v7', 'target: { canary: orders-v7 }\n# same target');
     expect((await syncPush(push([{ path: '.canary/orders.yml', text: reordered }]), store)).toStart).toEqual([]);
     const moved = specText('orders.yml').replace('orders-v7', 'orders-v8');
     expect((await syncPush(push([{ path: '.canary/orders.yml', text: moved }], [], { commitId: 'c3', pushedAt: '2026-03-02T09:10:00Z' }), store)).toStart).toHaveLength(1);

@@ -6,7 +6,7 @@ function specWith(strategy: Record<string, unknown>, approval: Record<string, un
   return parseSpec({
     name: 'user-service',
     router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router' } },
-    target: { virtualNode: 'user-service-v2' },
+    target: { canary: 'user-service-v2' },
     strategy,
     approval,
   });

@@ -8,7 +8,7 @@ name: user-service
 router:
   appMesh: { mesh: my-mesh, virtualRouter: user-router }
 target:
-  virtualNode: user-service-v2
+  canary: user-service-v2
 strategy:
   steps: [10, 25, 50, 100]
 `;
@@ -18,7 +18,7 @@ function minimal(): Record<string, unknown> {
   return {
     name: 'user-service',
     router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router' } },
-    target: { virtualNode: 'user-service-v2' },
+    target: { canary: 'user-service-v2' },
     strategy: { steps: [10, 25, 50, 100] },
   };
 }
@@ -49,7 +49,7 @@ describe('parseSpecText', () => {
       // Assess
       expect(spec.name).toBe('user-service');
       expect(spec.router.appMesh).toEqual({ mesh: 'my-mesh', virtualRouter: 'user-router' });
-      expect(spec.target).toEqual({ virtualNode: 'user-service-v2' });
+      expect(spec.target).toEqual({ canary: 'user-service-v2' });
       expect(spec.strategy).toEqual({ steps: [10, 25, 50, 100], bake: 300, threshold: 1, onNewRevision: 'supersede' });
       expect(spec.analysis).toEqual({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30 });
       expect(spec.approval).toEqual({ beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' });
@@ -69,8 +69,8 @@ router:
     routes: [user-route, user-route-grpc]
     meshOwner: "123456789012"
 target:
-  virtualNode: user-service-v2
-  stableVirtualNode: user-service-v1
+  canary: user-service-v2
+  stable: user-service-v1
   ecs:
     cluster: prod
     primaryService: user-primary
@@ -112,8 +112,8 @@ notify:
         description: 'Users API',
         router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'user-router', routes: ['user-route', 'user-route-grpc'], meshOwner: '123456789012' } },
         target: {
-          virtualNode: 'user-service-v2',
-          stableVirtualNode: 'user-service-v1',
+          canary: 'user-service-v2',
+          stable: 'user-service-v1',
           ecs: { cluster: 'prod', primaryService: 'user-primary', canaryService: 'user-canary', container: 'app', canaryDesiredCount: 2, readyTimeout: 600 },
         },
         strategy: { steps: [5, 20, 100], bake: 5400, threshold: 2, onNewRevision: 'queue' },
@@ -222,11 +222,16 @@ notify:
       ['a bad onInsufficientData', { analysis: { onInsufficientData: 'ignore' } }, 'analysis.onInsufficientData: must be one of "wait", "pass", "fail"'],
       ['a bad approval timeout', { approval: { timeout: 'tomorrow' } }, 'approval.timeout: must be a duration such as 30s, 5m or 24h, got "tomorrow"'],
       ['an approval timeout under a minute', { approval: { timeout: '30s' } }, 'approval.timeout: must be at least 60s'],
-      ['a router with no kind', { router: {} }, 'router: must name exactly one router kind (appMesh)'],
-      ['a router kind that does not exist', { router: { appMesh: { mesh: 'm', virtualRouter: 'r' }, lattice: {} } }, 'router.lattice: unknown key'],
+      ['a router with no kind', { router: {} }, 'router: must name exactly one router kind (appMesh, alb, vpcLattice, lambda)'],
+      ['a router kind that does not exist', { router: { appMesh: { mesh: 'm', virtualRouter: 'r' }, lattice: {} } }, 'router.lattice: unknown key (did you mean "vpcLattice"?)'],
+      ['two router kinds', { router: { appMesh: { mesh: 'm', virtualRouter: 'r' }, lambda: { function: 'f', alias: 'live' } } }, 'router: must name exactly one router kind (appMesh, alb, vpcLattice, lambda), not appMesh and lambda'],
+      ['an ALB router with a listener ARN of another service', { router: { alb: { listenerArn: 'arn:aws:sns:eu-west-1:123456789012:topic' } } }, 'router.alb.listenerArn: must be an ELBv2 listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/...)'],
+      ['an ALB rule that is a listener', { router: { alb: { listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2', rules: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2'] } } }, 'router.alb.rules[0]: must be an ELBv2 listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)'],
+      ['a Lattice listener given as a service id', { router: { vpcLattice: { service: 'svc-0123456789abcdef0', listener: 'svc-0123456789abcdef0' } } }, 'router.vpcLattice.listener: must be a VPC Lattice listener id (listener-<17 characters>) or ARN'],
+      ['a Lambda alias that is a version number', { router: { lambda: { function: 'user-service', alias: '12' } } }, 'router.lambda.alias: must be a Lambda alias name (letters, digits, - and _; not only digits)'],
       ['an App Mesh router without a mesh', { router: { appMesh: { virtualRouter: 'r' } } }, 'router.appMesh.mesh: is required'],
       ['an image trigger without an ECS target', { triggers: { ecrRepository: 'user-service' } }, 'triggers.ecrRepository: an image trigger needs a workload that can deploy the image: add target.ecs'],
-      ['a stable node equal to the canary node', { target: { virtualNode: 'v2', stableVirtualNode: 'v2' } }, 'target.stableVirtualNode: must differ from target.virtualNode'],
+      ['a stable node equal to the canary node', { target: { canary: 'v2', stable: 'v2' } }, 'target.stable: must differ from target.canary'],
       ['a name that is not a DNS label', { name: 'User_Service' }, 'name: must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit'],
       ['a name that is not a string', { name: 5 }, 'name: must be a string'],
       ['an alarm name that is not a string', { analysis: { alarms: [42] } }, 'analysis.alarms[0]: must be a string'],
@@ -240,6 +245,27 @@ notify:
 
       // Assess
       expect(lines).toEqual([line]);
+    });
+
+    it('names the new key when an App Mesh spec still uses virtualNode / stableVirtualNode', () => {
+      // Act
+      const lines = issueLines(() => parseSpec(withSections({ target: { virtualNode: 'v2', stableVirtualNode: 'v1' } })));
+
+      // Assess
+      expect(lines).toEqual([
+        'target.canary: is required',
+        'target.virtualNode: was renamed: use target.canary (same value)',
+        'target.stableVirtualNode: was renamed: use target.stable (same value)',
+      ]);
+    });
+
+    it('accepts each router kind with its own vocabulary', () => {
+      const routers = [
+        { alb: { listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2' } },
+        { vpcLattice: { service: 'svc-0123456789abcdef0', listener: 'listener-0123456789abcdef0', rules: ['rule-0123456789abcdef0'] } },
+        { lambda: { function: 'user-service', alias: 'live' } },
+      ];
+      for (const router of routers) expect(parseSpec(withSections({ router })).router).toEqual(router);
     });
 
     it.each(['name', 'router', 'target', 'strategy'])('rejects a spec without %s', (key) => {

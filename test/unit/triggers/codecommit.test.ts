@@ -18,7 +18,7 @@ const files: Record<string, string> = {
   '.canary/user-service.yaml': specText('user-service.yaml').replace('virtualNode: user-service-v2', 'virtualNode: user-service-v3'),
   '.canary/orders.yml': specText('orders.yml').replace('bake: 2m', 'bake: 4m'),
   '.canary/payments.yaml': specText('payments-invalid.yaml'),
-  '.canary/search.json': JSON.stringify({ name: 'search', router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'search-router' } }, target: { virtualNode: 'search-v2' }, strategy: { steps: [50, 100] } }),
+  '.canary/search.json': JSON.stringify({ name: 'search', router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'search-router' } }, target: { canary: 'search-v2' }, strategy: { steps: [50, 100] } }),
 };
 
 function blob(path: string) {
@@ -103,7 +103,7 @@ describe('handleCodeCommitPush', () => {
 
     const user = await h.desired.get('user-service');
     expect(user).toMatchObject({ commitId: COMMIT, contentHash: contentHash(files['.canary/user-service.yaml']!), latestRevision: userRevision, pushedAt: '2026-03-02T09:00:00Z' });
-    expect(user!.spec.target.virtualNode).toBe('user-service-v3');
+    expect(user!.spec.target.canary).toBe('user-service-v3');
     expect((await h.desired.get('orders'))!.spec.strategy.bake).toBe(240);
     expect(await h.desired.get('legacy')).toBeUndefined();
     expect(await h.desired.get('payments')).toBeUndefined();

@@ -6,7 +6,8 @@ import { deliverAlarm } from '../../src/local/handlers';
 import { startLoad, type LoadRun } from '../../src/local/load';
 import { LocalMesh, type RouteSpec } from '../../src/local/mesh';
 import { startSampleService, type SampleService } from '../../src/local/sample-service';
-import { createLocalRouter } from '../../src/routers/local';
+import { localAppMeshClient } from '../../src/local/aws/appmesh';
+import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
 import type { RolloutSpec } from '../../src/spec';
@@ -77,7 +78,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const allNodes = Object.keys(nodes);
   const deps: Deps = {
     store,
-    routerFor: (s) => createLocalRouter(s, mesh, s.router.appMesh!.mesh, allNodes),
+    routerFor: (s) => createRouter(s, { appMesh: localAppMeshClient(mesh, s.router.appMesh!.mesh, s.router.appMesh!.virtualRouter, allNodes) }),
     checks: opts.checks ?? alarms,
     notifier: new RecordingNotifier(),
     executions: engine,

@@ -1,7 +1,7 @@
 import './../shared/polyfills';
 import { RecordingNotifier, type LifecycleEvent } from '../approvals/notifier';
 import { decide } from '../approvals/gates';
-import { createLocalRouter } from '../routers/local';
+import { createRouter } from '../routers';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
@@ -11,7 +11,8 @@ import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
 import { deliverAlarm } from './handlers';
 import { startLoad, type LoadSummary } from './load';
-import { LocalMesh, type RouteSpec } from './mesh';
+import { createLocalRouting } from './aws';
+import type { LocalMesh } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
 import { writeReport } from './report';
 import { startSampleService } from './sample-service';
@@ -81,21 +82,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const started = Date.now();
   const out = options.out ?? process.stdout;
   const spec = withLocalTiming(options.spec, options.bakeSeconds);
-  const appMesh = spec.router.appMesh;
-  if (!appMesh) throw new Error('the local runner needs an appMesh router in the spec');
-  const canary = spec.target.canary;
-  const stable = spec.target.stable ?? `${spec.name}-stable`;
-  const routes = appMesh.routes ?? [`${spec.name}-route`];
   const rps = options.rps ?? 200;
 
   const stableSvc = await startSampleService({ version: 'stable', errorRate: options.stableErrors ?? 0, seed: 1 });
   const canarySvc = await startSampleService({ version: 'canary', errorRate: options.canaryErrors ?? 0, latencyMs: options.canaryLatencyMs ?? 0, seed: 2 });
-  const mesh = new LocalMesh({ virtualRouter: appMesh.virtualRouter, nodes: { [stable]: stableSvc.url, [canary]: canarySvc.url } });
+  // The router the spec names, played locally: its AWS API answered over a mesh carrying real traffic.
+  const routing = createLocalRouting(spec, { stable: stableSvc.url, canary: canarySvc.url });
+  const { mesh, stable, canary, paths } = routing;
   const { url } = await mesh.start();
-  const paths = routes.map((name, i) => {
-    mesh.createRoute(name, initialRoute(stable, i));
-    return i === 0 ? '/' : `/r${i}/`;
-  });
 
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
   const engine = new LocalEngine({ retryIntervalMs: 50 });
@@ -103,7 +97,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const notifier = new RecordingNotifier();
   const deps: Deps = {
     store,
-    routerFor: (s) => createLocalRouter(s, mesh, appMesh.mesh, [stable, canary]),
+    routerFor: (s) => createRouter(s, routing.clients),
     checks: alarms,
     notifier,
     executions: engine,
@@ -146,7 +140,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       setInterval(() => {
         const now = Date.now();
         const w = mesh.stats.window(now - 1000, now);
-        const sample: ReportSample = { t: now - started, canaryWeight: canaryWeightOn(mesh, routes[0]!, stable, canary), stable: toStats(w[stable]), canary: toStats(w[canary]) };
+        const sample: ReportSample = { t: now - started, canaryWeight: routing.canaryWeight(), stable: toStats(w[stable]), canary: toStats(w[canary]) };
         timeline.samples.push(sample);
         view.sample(sample, execution.history.filter((h) => h.type === 'StateEntered').at(-1)?.state);
       }, 250),
@@ -222,24 +216,6 @@ function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): Ro
 /** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */
 function specForExecution(spec: RolloutSpec): Record<string, unknown> {
   return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
-}
-
-function initialRoute(stable: string, index: number): RouteSpec {
-  return {
-    httpRoute: {
-      match: { prefix: index === 0 ? '/' : `/r${index}/` },
-      action: { weightedTargets: [{ virtualNode: stable, weight: 100 }] },
-      retryPolicy: { maxRetries: 2, perRetryTimeout: { value: 2, unit: 's' }, httpRetryEvents: ['gateway-error'] },
-    },
-    priority: index === 0 ? 1000 : index,
-  } as RouteSpec;
-}
-
-function canaryWeightOn(mesh: LocalMesh, route: string, stable: string, canary: string): number {
-  const targets = (mesh.describeRoute(route).spec.httpRoute?.action.weightedTargets ?? []) as Array<{ virtualNode: string; weight: number }>;
-  const s = targets.find((t) => t.virtualNode === stable)?.weight ?? 0;
-  const c = targets.find((t) => t.virtualNode === canary)?.weight ?? 0;
-  return s + c === 0 ? 0 : Math.round((100 * c) / (s + c));
 }
 
 function toStats(w: { requests: number; errorRate: number; p99: number; rps: number } | undefined) {

@@ -149,6 +149,26 @@ export class LocalMesh extends EventEmitter {
     return this.describeRoute(name);
   }
 
+  /**
+   * Installs (or replaces) a plain weighted forward for the other routers' facades (ELBv2, VPC
+   * Lattice, Lambda aliases): they validate requests against their own API's rules first, so
+   * this takes any integer weights (ALB's 0-999, an alias' scaled fractions) instead of App
+   * Mesh's 0-100. Requests matching `prefix` go to the named nodes in those proportions.
+   */
+  setForwarding(name: string, match: { prefix: string; priority: number }, targets: ReadonlyArray<{ node: string; weight: number }>): void {
+    for (const t of targets) {
+      if (!this.upstreams.has(t.node)) throw notFound(`forward target ${t.node} is not a node of the local mesh (${[...this.upstreams.keys()].join(', ')})`);
+      if (!Number.isInteger(t.weight) || t.weight < 0) throw new LocalMeshError('BadRequestException', `forward weight of ${t.node} must be a whole number >= 0, got ${t.weight}`);
+    }
+    if (!targets.some((t) => t.weight > 0)) throw new LocalMeshError('BadRequestException', `forward ${name}: weights sum to 0, so no target would receive traffic`);
+    const spec = {
+      httpRoute: { match: { prefix: match.prefix }, action: { weightedTargets: targets.map((t) => ({ virtualNode: t.node, weight: t.weight })) } },
+      priority: match.priority,
+    } as RouteSpec;
+    const previous = this.routes.get(name);
+    this.install(this.build(name, spec, (previous?.version ?? 0) + 1, previous, true));
+  }
+
   /** DeleteRoute. */
   deleteRoute(name: string): void {
     this.entry(name);
@@ -174,8 +194,8 @@ export class LocalMesh extends EventEmitter {
     return entry;
   }
 
-  private build(name: string, input: RouteSpec, version: number, previous: RouteEntry | undefined): RouteEntry {
-    const { spec, kind } = validateRouteSpec(structuredClone(input), new Set(this.upstreams.keys()), this.virtualRouter);
+  private build(name: string, input: RouteSpec, version: number, previous: RouteEntry | undefined, trusted = false): RouteEntry {
+    const { spec, kind } = trusted ? { spec: input, kind: 'httpRoute' as const } : validateRouteSpec(structuredClone(input), new Set(this.upstreams.keys()), this.virtualRouter);
     const targets = spec[kind]?.action.weightedTargets ?? [];
     // Keep the balancer's position when only the match changed; restart it when the targets did,
     // so the new weights are exact from the first request after the change.

@@ -10,24 +10,49 @@ import {
   UpdateRouteCommand,
   type RouteSpec,
 } from '@aws-sdk/client-app-mesh';
-import type { LocalMesh, RouteDescription } from '../../local/mesh';
-import { LocalMeshError } from '../../local/mesh';
 import type { RolloutSpec } from '../../spec';
-import { AppMeshRouter } from '../appmesh';
-import type { TrafficRouter } from '../port';
+import { LocalMeshError, LocalMesh, type RouteDescription, type RouteSpec as LocalRouteSpec } from '../mesh';
+import { meshShare, type LocalRouting, type LocalUpstreams } from './routing';
 
 /**
- * The local TrafficRouter: the real App Mesh adapter, talking to the local mesh through the
- * App Mesh API's shapes instead of AWS. So the demo exercises the same route rewriting, drift
- * detection and restore code as production; only the transport differs.
+ * The local App Mesh: a virtual router whose routes the local mesh applies to real HTTP traffic,
+ * answered through the App Mesh API's shapes, so the production AppMeshRouter runs unchanged and
+ * the demo exercises the same route rewriting, drift detection and restore code as AWS.
  */
-export function createLocalRouter(spec: RolloutSpec, mesh: LocalMesh, meshName: string, nodes: string[]): TrafficRouter {
-  if (!spec.router.appMesh) throw new Error('the local runner routes App Mesh specs only');
-  return new AppMeshRouter(
-    spec.router.appMesh,
-    { canary: spec.target.canary, stable: spec.target.stable },
-    localAppMeshClient(mesh, meshName, spec.router.appMesh.virtualRouter, nodes),
-  );
+export function localAppMeshRouting(spec: RolloutSpec, upstreams: LocalUpstreams): LocalRouting {
+  const appMesh = spec.router.appMesh;
+  if (!appMesh) throw new Error('localAppMeshRouting needs router.appMesh');
+  const canary = spec.target.canary;
+  const stable = spec.target.stable ?? `${spec.name}-stable`;
+  const routes = appMesh.routes ?? [`${spec.name}-route`];
+  const mesh = new LocalMesh({ virtualRouter: appMesh.virtualRouter, nodes: { [stable]: upstreams.stable, [canary]: upstreams.canary } });
+  const paths = routes.map((name, i) => {
+    mesh.createRoute(name, initialRoute(stable, i));
+    return i === 0 ? '/' : `/r${i}/`;
+  });
+  const client = localAppMeshClient(mesh, appMesh.mesh, appMesh.virtualRouter, [stable, canary]);
+  return {
+    kind: 'appMesh',
+    mesh,
+    stable,
+    canary,
+    paths,
+    clients: { appMesh: client },
+    canaryWeight: () => meshShare(mesh, routes[0]!, stable, canary),
+    calls: () => ({ ...(client as unknown as { calls: Record<string, number> }).calls }),
+  };
+}
+
+/** A route as a team would have it before a rollout: all traffic on stable, with a retry policy the rollout must keep. */
+function initialRoute(stable: string, index: number): LocalRouteSpec {
+  return {
+    httpRoute: {
+      match: { prefix: index === 0 ? '/' : `/r${index}/` },
+      action: { weightedTargets: [{ virtualNode: stable, weight: 100 }] },
+      retryPolicy: { maxRetries: 2, perRetryTimeout: { value: 2, unit: 's' }, httpRetryEvents: ['gateway-error'] },
+    },
+    priority: index === 0 ? 1000 : index,
+  } as LocalRouteSpec;
 }
 
 type Command = { input: Record<string, unknown>; constructor: { name: string } };

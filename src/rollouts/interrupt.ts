@@ -1,3 +1,4 @@
+import { redactingReplacer } from '../shared/redact';
 import type { Deps } from './deps';
 import { TaskNotWaitingError } from './executions';
 
@@ -32,7 +33,7 @@ export async function interruptBakes(change: AlarmChange, deps: Deps): Promise<{
         .catch(() => undefined);
     } catch (error) {
       if (!(error instanceof TaskNotWaitingError)) {
-        console.error(JSON.stringify({ level: 'WARN', message: 'could not interrupt a bake', rolloutId: w.rolloutId, alarm: change.alarmName, error: String(error) }));
+        console.error(JSON.stringify({ level: 'WARN', message: 'could not interrupt a bake', rolloutId: w.rolloutId, alarm: change.alarmName, error: String(error) }, redactingReplacer));
       }
       skipped.push(w.rolloutId);
     }

@@ -210,7 +210,16 @@ export const ApprovalSchema = z.strictObject({
 export const TriggersSchema = z.strictObject({
   ecrRepository: resourceName.optional(),
   /** Tag filters (globs such as `v*` or `release-*`); `latest` and untagged pushes only when listed. */
-  tags: z.array(z.string().min(1)).max(20).optional(),
+  tags: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(128, { error: 'must be at most 128 characters (an ECR tag is)' })
+        .refine((t) => t.startsWith('semver:') || !/[()|{}[\]!+@]/.test(t), { error: 'must be a glob with only * and ? (no extglob, braces or classes), or semver:<range>' }),
+    )
+    .max(20)
+    .optional(),
   branch: resourceName.optional(),
 });
 

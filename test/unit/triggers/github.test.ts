@@ -51,14 +51,14 @@ function request(event: string, payload: unknown, opts: { signature?: string | n
 }
 
 const files = {
-  '.canary/user-service.yaml': specText('user-service.yaml').replace('virtualNode: user-service-v2', 'virtualNode: user-service-v3'),
+  '.canary/user-service.yaml': specText('user-service.yaml').replace('canary: user-service-v2', 'canary: user-service-v3'),
   '.canary/orders.yml': specText('orders.yml'),
   '.canary/payments.yaml': specText('payments-invalid.yaml'),
 };
 
 async function setup(opts: { reportStatus?: boolean } = {}) {
   const h = harness();
-  await seedDesired(h.desired, spec('user-service.yaml'), specText('user-service.yaml'));
+  await seedDesired(h.desired, spec('user-service.yaml'), specText('user-service.yaml'), { repository: 'acme/platform-config' });
   const github = fakeGitHub(files);
   const reader = new SecretReader(new SSMClient({}), new SecretsManagerClient({}));
   const deps = {
@@ -70,7 +70,7 @@ async function setup(opts: { reportStatus?: boolean } = {}) {
     github: async () => new GitHubClient(await reader.secret('arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token'), github.http),
     location: DEFAULT_SPEC_LOCATION,
     branches: ['main'],
-    repositories: [],
+    repositories: ['acme/platform-config'],
     reportStatus: opts.reportStatus ?? true,
   };
   return { h, deps, github };

@@ -146,6 +146,27 @@ describe('handleGitHubWebhook', () => {
     expect(h.log.lines).toHaveLength(1);
   });
 
+  it('accepts no repository at all when none is configured, even with a valid signature (an empty list means none)', async () => {
+    const { deps, github, h } = await setup();
+    deps.repositories = [];
+
+    const res = await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), repository: { ...fixture('github-push.json').repository, full_name: 'mallory/specs' } }), deps);
+
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).message).toBe('ignored: no spec repository is configured (deployment parameter githubRepositories): push from mallory/specs refused');
+    expect(github.requests).toEqual([]);
+    expect(await h.desired.list()).toHaveLength(1);
+  });
+
+  it('refuses a repository name with a .. segment before any GitHub API call', async () => {
+    const { deps, github } = await setup();
+    deps.repositories = ['acme/..'];
+    const res = await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), repository: { ...fixture('github-push.json').repository, full_name: 'acme/..' } }), deps);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).message).toMatch(/not a push payload: repository.full_name is not a repository name/);
+    expect(github.requests).toEqual([]);
+  });
+
   it('acknowledges and ignores a tag push and other events', async () => {
     const { deps } = await setup();
     expect((await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), ref: 'refs/tags/v1' }), deps)).statusCode).toBe(202);

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { SpecValidationError, type RolloutSpec } from '../spec';
 import { parseSpecText } from '../spec/load';
 
+// Kept importable from here: the sync compares targets with it.
+export { stableStringify } from '../shared/stable-json';
+
 /** Where specs live in the configuration repository, and which files count. */
 export interface SpecLocation {
   /** Folder prefix, e.g. `.canary/` (nested folders included). */
@@ -42,18 +45,6 @@ export function isSpecPath(path: string, location: SpecLocation = DEFAULT_SPEC_L
 /** sha256 of the file text, hex: the content part of a git revision. */
 export function contentHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** JSON with sorted keys, so two equal objects written in a different key order compare equal. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** One line per issue, each naming the file and the field: `.canary/user.yaml: strategy.steps[2]: must be greater than 25`. */

@@ -1,5 +1,5 @@
 import type { DesiredState } from '../gitops/desired-state';
-import { stableStringify } from '../gitops/spec-files';
+import { stableStringify } from '../shared/stable-json';
 import { parseSpec, type RolloutSpec } from '../spec';
 import { NotFromGitError } from '../shared/errors';
 import { checkOwnership, describeSource, type Ownership, type SpecSource } from './ownership';

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { z } from 'zod';
-import { EventBridgeNotifier } from '../../../src/approvals/aws-notifiers';
+import { EventBridgeNotifier, SnsNotifier } from '../../../src/approvals/aws-notifiers';
 import { FanOutNotifier, RecordingNotifier } from '../../../src/approvals/notifier';
 import { fetchPoster, ssmSecretReader, WebhookNotifier } from '../../../src/approvals/webhooks';
 import { MemoryDesiredStateStore } from '../../../src/gitops/desired-state';
@@ -93,14 +94,18 @@ describe('attack: a spec author leaks a secret through the chat webhook', () => 
     expect((thrown as Error).name).toBe('TypeError');
   });
 
-  it('keeps a secret the process read out of bus events and reports', async () => {
+  it('keeps a secret the process read out of bus events, SNS notifications and reports', async () => {
     // Prepare: the GitHub trigger's reader registered the secret when it read it.
     await new SecretReader(new SSMClient({})).parameter('/canary-controller/notify/slack');
     const eventBridge = mockClient(EventBridgeClient);
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({});
+    const leaking = { type: 'failed-to-start' as const, rolloutId: 'r', specName: 's', at: 'now', reason: `bad webhook ${CANARY}` };
 
     // Act
-    await new EventBridgeNotifier('bus', new EventBridgeClient({})).notify({ type: 'failed-to-start', rolloutId: 'r', specName: 's', at: 'now', reason: `bad webhook ${CANARY}` });
+    await new EventBridgeNotifier('bus', new EventBridgeClient({})).notify(leaking);
+    await new SnsNotifier('arn:aws:sns:us-east-1:123456789012:t', new SNSClient({})).notify(leaking);
     const html = renderReport({
       title: 't',
       specName: 's',
@@ -117,8 +122,12 @@ describe('attack: a spec author leaks a secret through the chat webhook', () => 
 
     // Assess
     expect(eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail).not.toContain(CANARY);
+    const published = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(`${published.Subject} ${published.Message}`).not.toContain(CANARY);
+    expect(published.Message).toContain('bad webhook [REDACTED]');
     expect(html).not.toContain(CANARY);
     eventBridge.restore();
+    sns.restore();
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_IDENTITY_HEADER, handleApprovalRequest, type HttpRequest } from '../src/approvals/http';
+import { handleApprovalRequest, type HttpRequest } from '../src/approvals/http';
 import { ssmKeyProvider, type KeyProvider } from '../src/approvals/links';
 import { lambda } from '../src/shared/lambda';
 
@@ -15,6 +15,6 @@ export const handler = lambda('approval-api', z.looseObject({}), (event, deps) =
     executions: deps.executions,
     now: deps.now,
     key,
-    identityHeader: process.env.APPROVAL_IDENTITY_HEADER || DEFAULT_IDENTITY_HEADER,
+    identityHeader: process.env.APPROVAL_IDENTITY_HEADER || undefined,
   });
 });

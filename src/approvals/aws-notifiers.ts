@@ -3,6 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoStore } from '../rollouts/dynamo-store';
 import { FanOutNotifier, headline, type LifecycleEvent, type Notifier } from './notifier';
 import { WebhookNotifier } from './webhooks';
+import { redactDeep, redactingReplacer } from '../shared/redact';
 
 /** EventBridge `detail-type` per lifecycle change; documented in the README's Events section. */
 export const DETAIL_TYPES: Record<LifecycleEvent['type'], string> = {
@@ -17,6 +18,17 @@ export const DETAIL_TYPES: Record<LifecycleEvent['type'], string> = {
 };
 
 export const EVENT_SOURCE = 'canary-controller';
+
+/**
+ * The event as it may leave for broad audiences (the event bus, the SNS topic): signed approval
+ * links are bearer credentials, so they go only to the chat webhooks (themselves secrets); here an
+ * approval is a rollout id, a gate name and the canaryctl commands. Anything secret-shaped is redacted.
+ */
+export function publicEvent(e: LifecycleEvent): LifecycleEvent {
+  const actions = e.actions?.filter((a) => a.command).map((a) => ({ label: a.label, command: a.command }));
+  const { actions: _links, ...rest } = e;
+  return redactDeep(actions?.length ? { ...rest, actions } : rest);
+}
 
 /** The readable body of a message: headline, then the facts that explain it. */
 export function messageBody(e: LifecycleEvent): string {
@@ -35,7 +47,8 @@ export class SnsNotifier implements Notifier {
     private readonly client: SNSClient = new SNSClient({}),
   ) {}
 
-  async notify(e: LifecycleEvent): Promise<void> {
+  async notify(event: LifecycleEvent): Promise<void> {
+    const e = publicEvent(event);
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
@@ -59,7 +72,8 @@ export class EventBridgeNotifier implements Notifier {
     private readonly client: EventBridgeClient = new EventBridgeClient({}),
   ) {}
 
-  async notify(e: LifecycleEvent): Promise<void> {
+  async notify(event: LifecycleEvent): Promise<void> {
+    const e = publicEvent(event);
     const out = await this.client.send(
       new PutEventsCommand({ Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: DETAIL_TYPES[e.type], Detail: JSON.stringify(e) }] }),
     );
@@ -80,7 +94,7 @@ export function defaultNotifier(env: NodeJS.ProcessEnv = process.env): Notifier 
     new WebhookNotifier({ kind: 'teams', defaultParameter: env.TEAMS_WEBHOOK_PARAMETER || undefined, parameterFor: async (e) => (await specNotify?.(e))?.teamsWebhookParameter }),
   );
   return new FanOutNotifier(notifiers, (error, event) =>
-    console.error(JSON.stringify({ level: 'WARN', message: 'notification delivery failed', type: event.type, rolloutId: event.rolloutId, error: String(error) })),
+    console.error(JSON.stringify({ level: 'WARN', message: 'notification delivery failed', type: event.type, rolloutId: event.rolloutId, error: String(error) }, redactingReplacer)),
   );
 }
 

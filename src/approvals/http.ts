@@ -11,7 +11,7 @@ import { verifyLink, type KeyProvider, type LinkClaims } from './links';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event we read. */
 export interface HttpRequest {
-  requestContext?: { http?: { method?: string } };
+  requestContext?: { http?: { method?: string }; authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
   pathParameters?: Record<string, string | undefined>;
   headers?: Record<string, string | undefined>;
   body?: string;
@@ -29,11 +29,14 @@ export interface ApprovalApiDeps {
   executions: ExecutionControl;
   key: KeyProvider;
   now(): Date;
-  /** Header carrying the caller's identity, set by an authenticating proxy (e.g. ALB OIDC). */
+  /**
+   * Header carrying the caller's identity, trusted only when set: the deployment opts in
+   * (parameter approvalIdentityHeader) because an authenticating proxy in front of the endpoint
+   * sets it and strips it from clients. Unset by default: on the public HTTP API anyone can send
+   * `x-amzn-oidc-identity: ceo@example.com`.
+   */
   identityHeader?: string;
 }
-
-export const DEFAULT_IDENTITY_HEADER = 'x-amzn-oidc-identity';
 
 const SECURITY_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -63,7 +66,9 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalApiD
   if (method === 'GET') return confirmationPage(claims, record.specName, record.gate.expiresAt, identityOf(req, deps));
 
   const form = parseForm(req);
-  const by = identityOf(req, deps) ?? clean(form.get('by'), 128) ?? 'anonymous';
+  // A name typed into the form is recorded as what it is: a claim, not an identity.
+  const verified = identityOf(req, deps);
+  const by = verified ?? `${clean(form.get('by'), 128) ?? 'anonymous'} (unverified)`;
   const reason = clean(form.get('reason'), 1024);
   try {
     await decide({ rolloutId: claims.rolloutId, gate: claims.gate, decision: claims.decision, by: `${by} (approval link)`, reason }, deps);
@@ -81,8 +86,13 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalApiD
   );
 }
 
+/** The caller's verified identity: JWT authorizer claims (checked by API Gateway), else the opted-in proxy header. */
 function identityOf(req: HttpRequest, deps: ApprovalApiDeps): string | undefined {
-  const name = (deps.identityHeader || DEFAULT_IDENTITY_HEADER).toLowerCase();
+  const claims = req.requestContext?.authorizer?.jwt?.claims;
+  const claim = claims?.email ?? claims?.sub;
+  if (typeof claim === 'string' && clean(claim, 256)) return clean(claim, 256);
+  if (!deps.identityHeader) return undefined;
+  const name = deps.identityHeader.toLowerCase();
   const header = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
   return clean(header, 256);
 }

@@ -1,6 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { GateName } from './gates';
+import { redactingReplacer, registerSecret } from '../shared/redact';
 
 /**
  * Signed approval links. A link names one decision (approve or reject) of one gate of one
@@ -95,6 +96,7 @@ export function ssmKeyProvider(parameterName: string, client: SSMClient = new SS
     const out = await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
     const value = out.Parameter?.Value;
     if (!value || value.length < 16) throw new Error(`approval key parameter ${parameterName} is missing or shorter than 16 characters`);
+    registerSecret(value);
     cached = { key: Buffer.from(value, 'utf8'), at: now() };
     return cached.key;
   };
@@ -130,7 +132,7 @@ export async function gateLinks(gate: { rolloutId: string; gate: GateName; expir
   try {
     return await factory(gate);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'WARN', message: 'approval links unavailable', rolloutId: gate.rolloutId, error: String(error) }));
+    console.error(JSON.stringify({ level: 'WARN', message: 'approval links unavailable', rolloutId: gate.rolloutId, error: String(error) }, redactingReplacer));
     return [];
   }
 }

@@ -1,4 +1,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { NOTIFY_PARAMETER_PREFIX } from '../spec/schema';
+import { registerSecret } from '../shared/redact';
 import { headline, type LifecycleEvent, type Notifier } from './notifier';
 
 /**
@@ -120,7 +122,15 @@ export const WEBHOOK_TIMEOUT_MS = 5000;
  */
 export function fetchPoster(fetchImpl: typeof fetch = globalThis.fetch, timeoutMs = WEBHOOK_TIMEOUT_MS): Poster {
   return async (url, body) => {
-    const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      // fetch's messages quote the URL ("Failed to parse URL from <url>"), and the URL is the
+      // secret: keep only the error's name and code.
+      const e = error as Error & { cause?: { code?: string } };
+      throw new Error(`webhook POST failed: ${e.name}${e.cause?.code ? ` (${e.cause.code})` : ''}`);
+    }
     const text = await res.text();
     return { statusCode: res.status, body: text.slice(0, 200) };
   };
@@ -134,6 +144,7 @@ export function ssmSecretReader(client: SSMClient = new SSMClient({})): (name: s
     if (!value) {
       value = client.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((out) => {
         if (!out.Parameter?.Value) throw new Error(`webhook parameter ${name} has no value`);
+        registerSecret(out.Parameter.Value);
         return out.Parameter.Value;
       });
       // A failed read is not cached: the next event tries again.
@@ -171,6 +182,11 @@ export class WebhookNotifier implements Notifier {
   async notify(event: LifecycleEvent): Promise<void> {
     const parameter = (await this.options.parameterFor?.(event).catch(() => undefined)) ?? this.options.defaultParameter;
     if (!parameter) return;
+    // Only webhook parameters: the prefix holds nothing else, so a spec cannot point this reader
+    // at the approval key or the GitHub secret (IAM allows only the prefix as well).
+    if (!isNotifyParameter(parameter)) {
+      throw new Error(`${this.options.kind} webhook parameter ${parameter} is not under ${NOTIFY_PARAMETER_PREFIX}: not read`);
+    }
     const url = await this.readSecret(parameter);
     const payload = this.options.kind === 'slack' ? slackMessage(event) : teamsMessage(event);
     const res = await this.post(url, JSON.stringify(payload));
@@ -179,6 +195,11 @@ export class WebhookNotifier implements Notifier {
     }
     this.delivered++;
   }
+}
+
+/** True for an SSM name under the notifier prefix, with no `..` segment. */
+export function isNotifyParameter(name: string): boolean {
+  return name.startsWith(NOTIFY_PARAMETER_PREFIX) && name.length > NOTIFY_PARAMETER_PREFIX.length && !name.split('/').includes('..');
 }
 
 function escapeSlack(text: string): string {

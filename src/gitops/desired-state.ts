@@ -42,7 +42,7 @@ export interface ImagePush {
 /** Synced specs. `put`, `recordImage` and `delete` return false when a newer push already won. */
 export interface DesiredStateStore extends RevisionGuard {
   get(specName: string): Promise<DesiredState | undefined>;
-  /** Stores a synced spec unless a later push is stored; keeps the image fields; `latestRevision` only changes when given. */
+  /** Stores a synced spec unless a later push is stored or another repository owns the name; keeps the image fields; `latestRevision` only changes when given. */
   put(state: DesiredSpec): Promise<boolean>;
   /** Records the newest image (and makes its digest the latest revision) unless a later push is recorded. */
   recordImage(specName: string, push: ImagePush): Promise<boolean>;
@@ -71,6 +71,7 @@ export class MemoryDesiredStateStore implements DesiredStateStore {
   async put(state: DesiredSpec): Promise<boolean> {
     const current = this.items.get(state.specName);
     if (current && !notOlder(state.pushedAt, current.pushedAt)) return false;
+    if (current && current.repository !== state.repository) return false;
     const next: DesiredState = { ...current, ...structuredClone(state) };
     if (state.latestRevision === undefined && current?.latestRevision !== undefined) next.latestRevision = current.latestRevision;
     this.items.set(state.specName, next);
@@ -186,6 +187,8 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
     });
     names['#pushedAt'] = 'pushedAt';
     values[':pushedAt'] = state.pushedAt;
+    names['#repository'] = 'repository';
+    values[':repository'] = state.repository;
     const expression = [`SET ${sets.join(', ')}`, removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     return this.conditional(`UpdateItem desired state ${state.specName}`, () =>
       this.doc.send(
@@ -193,7 +196,9 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
           TableName: this.tableName,
           Key: this.key(state.specName),
           UpdateExpression: expression,
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt',
+          // Newer than what is stored, and from the repository that owns the name (if any).
+          ConditionExpression:
+            'attribute_not_exists(pk) OR ((attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt) AND (attribute_not_exists(#repository) OR #repository = :repository))',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

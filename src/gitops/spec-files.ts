@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { SpecValidationError, type RolloutSpec } from '../spec';
 import { parseSpecText } from '../spec/load';
 
+// Kept importable from here: the sync compares targets with it.
+export { stableStringify } from '../shared/stable-json';
+
 /** Where specs live in the configuration repository, and which files count. */
 export interface SpecLocation {
   /** Folder prefix, e.g. `.canary/` (nested folders included). */
@@ -18,27 +21,30 @@ export function specLocationFromEnv(env: NodeJS.ProcessEnv = process.env): SpecL
   return { ...DEFAULT_SPEC_LOCATION, folder: folder.endsWith('/') ? folder : `${folder}/` };
 }
 
-/** True for a rollout spec file: inside the folder, with a spec extension. */
+/**
+ * True for a relative path inside a repository: no leading `/`, no `.` or `..` segment, no
+ * backslash or control character. A `..` would climb out of the spec folder (and, in the GitHub
+ * contents URL, out of the repository, carrying the token to another API path).
+ */
+export function isSafeRepoPath(path: string): boolean {
+  if (path.length === 0 || path.length > 1024 || path.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(path)) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** `owner/repo` (GitHub) or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, never `.` or `..` alone. */
+export function isSafeRepositoryName(name: string): boolean {
+  const parts = name.split('/');
+  return parts.length <= 2 && parts.every((p) => /^[A-Za-z0-9_.-]{1,100}$/.test(p) && p !== '.' && p !== '..');
+}
+
+/** True for a rollout spec file: a safe relative path inside the folder, with a spec extension. */
 export function isSpecPath(path: string, location: SpecLocation = DEFAULT_SPEC_LOCATION): boolean {
-  const p = path.replace(/^\/+/, '');
-  return p.startsWith(location.folder) && location.extensions.some((ext) => p.toLowerCase().endsWith(ext));
+  return isSafeRepoPath(path) && path.startsWith(location.folder) && location.extensions.some((ext) => path.toLowerCase().endsWith(ext));
 }
 
 /** sha256 of the file text, hex: the content part of a git revision. */
 export function contentHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** JSON with sorted keys, so two equal objects written in a different key order compare equal. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** One line per issue, each naming the file and the field: `.canary/user.yaml: strategy.steps[2]: must be greater than 25`. */

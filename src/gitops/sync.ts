@@ -70,6 +70,12 @@ export async function syncPush(push: GitPush, store: DesiredStateStore, now: () 
       continue;
     }
     const stored = await store.get(spec.name);
+    if (stored && stored.repository !== push.repository) {
+      // A spec is identified by its source: another repository declaring the same name must not
+      // take it over (its rollouts would run with the first one's name, locks and history).
+      result.invalid.push({ path: file.path, reason: `${file.path}: name: "${spec.name}" belongs to ${stored.repository}:${stored.path}; a spec from ${push.repository} cannot replace it` });
+      continue;
+    }
     const revision = gitRevision(push.commitId, parsed.contentHash);
     if (stored && stored.contentHash === parsed.contentHash && stored.repository === push.repository && stored.path === file.path) {
       if (stored.commitId === push.commitId && stored.latestRevision === revision) {

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +14,24 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
+/** Header carrying the per-run secret from the control file: a web page cannot read the file or set the header cross-site. */
+export const CONTROL_TOKEN_HEADER = 'x-canary-control-token';
+
+function sameSecret(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
 /**
  * A loopback endpoint through which another terminal answers the local rollout's approval
  * gates: `POST /decide {decision, reason, by}` calls the same `decide()` as the AWS path.
+ * Loopback is not enough: any web page the user opens can POST to 127.0.0.1. A request must
+ * carry the run's secret (written to the control file, readable by this user only) in a header,
+ * as JSON; a browser cannot add either cross-site without a CORS preflight, which is never answered.
  */
 export async function startControlServer(opts: { rolloutId: string; deps: Deps; file?: string }): Promise<ControlServer> {
   const file = opts.file ?? CONTROL_FILE;
+  const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
@@ -32,6 +45,9 @@ export async function startControlServer(opts: { rolloutId: string; deps: Deps; 
           res.end(JSON.stringify(payload));
         };
         if (req.method !== 'POST' || req.url !== '/decide') return reply(404, { error: 'POST /decide' });
+        if (!sameSecret(req.headers[CONTROL_TOKEN_HEADER], token) || !String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+          return reply(403, { error: `POST /decide needs the ${CONTROL_TOKEN_HEADER} header from the control file, as application/json` });
+        }
         try {
           const input = JSON.parse(body || '{}') as { decision?: string; reason?: string; by?: string; rolloutId?: string };
           if (input.decision !== 'approve' && input.decision !== 'reject') return reply(400, { error: 'decision must be approve or reject' });
@@ -47,7 +63,7 @@ export async function startControlServer(opts: { rolloutId: string; deps: Deps; 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ url, rolloutId: opts.rolloutId, pid: process.pid }, null, 2));
+  await writeFile(file, JSON.stringify({ url, rolloutId: opts.rolloutId, pid: process.pid, token }, null, 2), { mode: 0o600 });
   return {
     url,
     close: async () => {
@@ -66,16 +82,16 @@ export async function decideLocally(
   file: string = CONTROL_FILE,
 ): Promise<{ rolloutId: string; gate: string; decision: string }> {
   const { readFile } = require('node:fs/promises') as typeof import('node:fs/promises');
-  let control: { url: string; rolloutId: string };
+  let control: { url: string; rolloutId: string; token?: string };
   try {
-    control = JSON.parse(await readFile(file, 'utf8')) as { url: string; rolloutId: string };
+    control = JSON.parse(await readFile(file, 'utf8')) as { url: string; rolloutId: string; token?: string };
   } catch {
     throw new Error(`no local rollout is running here (${file} not found): start one with npm run demo or canaryctl run --local`);
   }
   const { request } = require('undici') as typeof import('undici');
   const res = await request(`${control.url}/decide`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: control.token ?? '' },
     body: JSON.stringify({ ...input, rolloutId: input.rolloutId && input.rolloutId !== 'local' ? input.rolloutId : control.rolloutId }),
     headersTimeout: 5000,
     bodyTimeout: 5000,

@@ -59,6 +59,8 @@ export async function deliverAlarm(alarmName: string, reason: string): Promise<s
     version: '0',
     'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
+    account: '000000000000',
+    region: 'us-east-1',
     time: now,
     detail: { alarmName, state: { value: 'ALARM', reason, timestamp: now }, previousState: { value: 'OK' } },
   };

@@ -1,3 +1,4 @@
+import { redactingReplacer } from '../shared/redact';
 /**
  * Runs bookkeeping that must not undo or repeat a route write that already happened: once
  * traffic has moved, a failed history write is logged loudly, never turned into a Task failure
@@ -7,6 +8,6 @@ export async function bestEffort(what: string, rolloutId: string, fn: () => Prom
   try {
     await fn();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: `bookkeeping failed after a route write: ${what}`, rolloutId, error: String(error) }));
+    console.error(JSON.stringify({ level: 'ERROR', message: `bookkeeping failed after a route write: ${what}`, rolloutId, error: String(error) }, redactingReplacer));
   }
 }

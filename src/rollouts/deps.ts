@@ -8,6 +8,7 @@ import type { ExecutionControl } from './executions';
 import type { RolloutStore } from './store';
 import { defaultNotifier } from '../approvals/aws-notifiers';
 import type { Workload } from '../workloads/port';
+import type { Admission } from './admission';
 
 /** The ports every use case needs. Real AWS adapters by default; the local runner and tests pass their own. */
 export interface Deps {
@@ -24,6 +25,8 @@ export interface Deps {
   executions: ExecutionControl;
   /** Knows the newest synced revision of each spec (GitOps desired state); absent: every revision may start. */
   revisions?: RevisionGuard;
+  /** Git-only starts and ownership bindings (always set in AWS); absent: the local runner and tests that do not exercise them. */
+  admission?: Admission;
   now(): Date;
 }
 
@@ -79,6 +82,17 @@ function awsDeps(): Deps {
     get revisions() {
       return revisions();
     },
+    admission: awsAdmission(() => revisions()),
     now: () => new Date(),
+  };
+}
+
+/** Bindings from OWNERSHIP_BINDINGS (JSON, parsed on first use so a bad value fails Prepare with its message) and ALLOW_MANUAL_START. */
+function awsAdmission(desired: () => Admission['desired'], env: NodeJS.ProcessEnv = process.env): Admission {
+  const ownership = once(() => (require('./ownership') as typeof import('./ownership')).parseOwnership(env.OWNERSHIP_BINDINGS));
+  return {
+    ownership,
+    allowManualStart: env.ALLOW_MANUAL_START === 'true',
+    desired: { get: (name) => desired().get(name) },
   };
 }

@@ -1,8 +1,12 @@
+import { redactingReplacer } from '../shared/redact';
 import type { Deps } from './deps';
 import { TaskNotWaitingError } from './executions';
 
 export interface AlarmChange {
   alarmName: string;
+  /** Where the alarm lives (the EventBridge event's account and region). */
+  account?: string;
+  region?: string;
   state: string;
   reason?: string;
 }
@@ -11,10 +15,13 @@ export interface AlarmChange {
  * An alarm entered ALARM: end the bake of every running rollout judged by it, so that it is
  * judged (and rolled back) now instead of when the bake would have ended.
  */
-export async function interruptBakes(change: AlarmChange, deps: Deps): Promise<{ interrupted: string[]; skipped: string[] }> {
+export async function interruptBakes(change: AlarmChange, deps: Deps, here?: { account: string; region: string }): Promise<{ interrupted: string[]; skipped: string[] }> {
   const interrupted: string[] = [];
   const skipped: string[] = [];
   if (change.state !== 'ALARM') return { interrupted, skipped };
+  // Specs name alarms of this account and region (Prepare checks them here): an alarm of the same
+  // name elsewhere (an event forwarded from another account) must not end anyone's bake.
+  if (here && (change.account !== here.account || change.region !== here.region)) return { interrupted, skipped };
   for (const w of await deps.store.watchersOf(change.alarmName)) {
     // One watcher that cannot be reached (its execution aged out, a throttled history read) must
     // not stop the interrupt for the other rollouts on this alarm: they are judged at bake end anyway.
@@ -32,7 +39,7 @@ export async function interruptBakes(change: AlarmChange, deps: Deps): Promise<{
         .catch(() => undefined);
     } catch (error) {
       if (!(error instanceof TaskNotWaitingError)) {
-        console.error(JSON.stringify({ level: 'WARN', message: 'could not interrupt a bake', rolloutId: w.rolloutId, alarm: change.alarmName, error: String(error) }));
+        console.error(JSON.stringify({ level: 'WARN', message: 'could not interrupt a bake', rolloutId: w.rolloutId, alarm: change.alarmName, error: String(error) }, redactingReplacer));
       }
       skipped.push(w.rolloutId);
     }

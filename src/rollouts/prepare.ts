@@ -2,6 +2,7 @@ import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
+import { admitStart, describeOrigin } from './admission';
 import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues, type RolloutSpec } from '../spec';
@@ -45,6 +46,8 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
     throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
   }
+  // Git-only starts and ownership: decided from the spec alone, before any AWS resource is read.
+  const origin = deps.admission ? await admitStart(spec, start.data, deps.admission) : undefined;
   // A typo in a service, cluster or container name fails here, before any deployment or write.
   if (spec.target.ecs) await workloadOf(spec, deps).validate({ image: start.data.image! });
   const router = deps.routerFor(spec);
@@ -94,7 +97,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
       spec,
     });
     await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
-    const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
+    const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%${origin ? `; ${describeOrigin(origin)}` : ''}`;
     await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
     await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
   } catch (error) {

@@ -86,3 +86,9 @@ export function classifyAwsError(error: unknown, doing: string): unknown {
   }
   return error;
 }
+
+/** A spec tries to move a resource outside the ownership binding of its source. Nothing was changed. */
+export class NotOwnedError extends ConfigurationError {}
+
+/** An execution whose spec does not come from git (no revision, or not the synced spec) while manual starts are not allowed. */
+export class NotFromGitError extends ConfigurationError {}

@@ -6,8 +6,10 @@ import type { z } from 'zod';
 import { getDeps, type Deps } from '../rollouts/deps';
 import { toSpecIssues } from '../spec';
 import { classifyAwsError, ConfigurationError } from './errors';
+import { redactError, redactingReplacer } from './redact';
 
-export const logger = new Logger({ serviceName: 'canary-controller' });
+/** Every line goes through the redacting replacer: no secret value reaches CloudWatch Logs. */
+export const logger = new Logger({ serviceName: 'canary-controller', jsonReplacerFn: redactingReplacer });
 
 /** Keys every log line of a rollout carries, so one filter finds a rollout's whole story. */
 function rolloutKeys(input: unknown): Record<string, unknown> {
@@ -35,7 +37,8 @@ export function lambda<S extends z.ZodType, O>(name: string, schema: S, useCase:
       logger.info(`${name} done`, { result: summarize(result) });
       return result;
     } catch (error) {
-      const shaped = classifyAwsError(error, name);
+      // Redacted before it is logged and before Step Functions records it as the task's Cause.
+      const shaped = redactError(classifyAwsError(error, name));
       logger.error(`${name} failed`, { error: shaped as Error });
       throw shaped;
     }

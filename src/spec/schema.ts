@@ -210,14 +210,35 @@ export const ApprovalSchema = z.strictObject({
 export const TriggersSchema = z.strictObject({
   ecrRepository: resourceName.optional(),
   /** Tag filters (globs such as `v*` or `release-*`); `latest` and untagged pushes only when listed. */
-  tags: z.array(z.string().min(1)).max(20).optional(),
+  tags: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(128, { error: 'must be at most 128 characters (an ECR tag is)' })
+        .refine((t) => t.startsWith('semver:') || !/[()|{}[\]!+@]/.test(t), { error: 'must be a glob with only * and ? (no extglob, braces or classes), or semver:<range>' }),
+    )
+    .max(20)
+    .optional(),
   branch: resourceName.optional(),
 });
 
+/** The SSM prefix of chat webhook URLs: no other secret lives under it, and only it is readable by notifiers. */
+export const NOTIFY_PARAMETER_PREFIX = '/canary-controller/notify/';
+
+const webhookParameter = z
+  .string({ error: 'must be a string' })
+  .max(1011)
+  .regex(/^\/canary-controller\/notify\/[A-Za-z0-9_.\-/]+$/, { error: `must be an SSM parameter under ${NOTIFY_PARAMETER_PREFIX}` })
+  .refine((v) => !v.split('/').includes('..'), { error: 'must not contain ".."' });
+
 export const NotifySchema = z.strictObject({
-  snsTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, { error: 'must be an SNS topic ARN' }).optional(),
-  slackWebhookParameter: z.string().startsWith('/', { error: 'must be an SSM parameter name starting with /' }).optional(),
-  teamsWebhookParameter: z.string().startsWith('/', { error: 'must be an SSM parameter name starting with /' }).optional(),
+  /** Not supported: rejected so that nobody believes a topic is notified (subscribe to the controller's topic, filter on `spec`). */
+  snsTopicArn: z
+    .never({ error: "is not supported: notifications go to the controller's SNS topic; subscribe to it with a filter policy on the spec attribute" })
+    .optional(),
+  slackWebhookParameter: webhookParameter.optional(),
+  teamsWebhookParameter: webhookParameter.optional(),
 });
 
 export const RolloutSpecSchema = z.strictObject({

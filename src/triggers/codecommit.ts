@@ -48,7 +48,8 @@ export async function handleCodeCommitPush(event: unknown, deps: CodeCommitTrigg
   const what = `CodeCommit ${d.event} ${d.repositoryName} ${d.referenceType ?? '?'} ${d.referenceName ?? '?'}${d.commitId ? `@${d.commitId.slice(0, 12)}` : ''}`;
   if (!PUSH_EVENTS.has(d.event)) return finish(deps, what, skippedResult(`event ${d.event} is not a push (referenceCreated or referenceUpdated)`));
   if (d.referenceType !== 'branch') return finish(deps, what, skippedResult(`reference type ${d.referenceType ?? 'unknown'} is not a branch`));
-  if (deps.repositories.length > 0 && !deps.repositories.includes(d.repositoryName)) {
+  if (deps.repositories.length === 0) return finish(deps, what, skippedResult(`no spec repository is configured (deployment parameter codeCommitRepository): push refused`));
+  if (!deps.repositories.includes(d.repositoryName)) {
     return finish(deps, what, skippedResult(`repository ${d.repositoryName} is not a configured spec repository (${deps.repositories.join(', ')})`));
   }
   if (!d.referenceName || !deps.branches.includes(d.referenceName)) {

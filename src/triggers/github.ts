@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { GitHubClient } from '../gitops/github';
-import { isSpecPath, type SpecLocation } from '../gitops/spec-files';
+import { isSafeRepositoryName, isSpecPath, type SpecLocation } from '../gitops/spec-files';
 import type { ChangedFile } from '../gitops/sync';
 import { applyGitPush, type GitPushDeps } from './git-push';
 import { finish } from './record';
@@ -31,7 +31,7 @@ export interface GitHubTriggerDeps extends GitPushDeps {
   github(): Promise<GitHubClient>;
   location: SpecLocation;
   branches: string[];
-  /** `owner/repo` accepted; empty: any repository whose hook knows the secret. */
+  /** `owner/repo` accepted; empty: none (every push is refused). */
   repositories: string[];
   /** Post a commit status with the sync outcome. */
   reportStatus: boolean;
@@ -43,7 +43,7 @@ const PushSchema = z.looseObject({
   before: z.string().optional(),
   after: z.string({ error: 'after is missing' }).regex(/^[0-9a-f]{40}$/, { error: 'after is not a commit id' }),
   deleted: z.boolean().optional(),
-  repository: z.looseObject({ full_name: z.string({ error: 'repository.full_name is missing' }).regex(/^[^/]+\/[^/]+$/), pushed_at: z.union([z.number(), z.string()]).optional() }, { error: 'repository is missing' }),
+  repository: z.looseObject({ full_name: z.string({ error: 'repository.full_name is missing' }).regex(/^[^/]+\/[^/]+$/).refine(isSafeRepositoryName, { error: 'repository.full_name is not a repository name' }), pushed_at: z.union([z.number(), z.string()]).optional() }, { error: 'repository is missing' }),
   pusher: z.looseObject({ name: z.string().optional() }).optional(),
   commits: z
     .array(z.looseObject({ added: z.array(z.string()).default([]), modified: z.array(z.string()).default([]), removed: z.array(z.string()).default([]) }))
@@ -136,7 +136,9 @@ export async function handleGitHubWebhook(req: WebhookRequest, deps: GitHubTrigg
   if (!p.ref.startsWith('refs/heads/')) return ignore(`${p.ref} is not a branch`);
   const branch = p.ref.slice('refs/heads/'.length);
   if (p.deleted) return ignore(`branch ${branch} was deleted`);
-  if (deps.repositories.length > 0 && !deps.repositories.includes(repo)) return ignore(`repository ${repo} is not a configured spec repository`);
+  // An empty list accepts nothing: knowing the webhook secret must not be enough to feed specs.
+  if (deps.repositories.length === 0) return ignore(`no spec repository is configured (deployment parameter githubRepositories): push from ${repo} refused`);
+  if (!deps.repositories.includes(repo)) return ignore(`repository ${repo} is not a configured spec repository`);
   if (!deps.branches.includes(branch)) return ignore(`branch ${branch} is not tracked (tracked: ${deps.branches.join(', ')})`);
 
   const what = `GitHub push ${repo} ${branch}@${p.after.slice(0, 12)}`;

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { classifyAwsError, ConfigurationError } from '../shared/errors';
+import { registerSecret } from '../shared/redact';
 
 /** Reads secrets from SSM Parameter Store (SecureString) or Secrets Manager, cached for a few minutes. */
 export class SecretReader {
@@ -17,6 +18,7 @@ export class SecretReader {
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.value;
     const value = await load();
+    registerSecret(value);
     this.cache.set(key, { value, until: this.now() + this.ttlMs });
     return value;
   }

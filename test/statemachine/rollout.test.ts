@@ -154,7 +154,7 @@ describe('rollout state machine (real ASL, real handlers)', () => {
         await slow.until(async () => (await slow.engine.findBakeToken(execution.executionArn)) !== undefined, 'first bake');
         slow.alarms.set('user-service-5xx', 'ALARM', 'Threshold Crossed');
         const interrupted = await alarmInterrupt(
-          { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: { alarmName: 'user-service-5xx', state: { value: 'ALARM', reason: 'Threshold Crossed' } } },
+          { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '000000000000', region: 'us-east-1', detail: { alarmName: 'user-service-5xx', state: { value: 'ALARM', reason: 'Threshold Crossed' } } },
           localContext('alarmInterrupt'),
         );
         const outcome = await execution.result;

@@ -5,6 +5,7 @@
  * and a small inline script only adds a hover crosshair/tooltip. All report text is escaped.
  */
 import type { ReportEvent, ReportEventKind, ReportSample, ReportStep, RolloutReport, VersionStats } from './types';
+import { redactDeep } from '../../shared/redact';
 
 /** Upper bound on points per plotted series; longer runs are bucketed down to this. */
 export const MAX_POINTS = 600;
@@ -319,7 +320,7 @@ function renderChart(
     const x0 = x(e.t);
     const fill = e.kind === 'rollback' ? '#fff5f5' : '#ebfbee';
     for (const p of panels) {
-      parts.push(`<rect class="phase phase-${e.kind}" x="${round(x0, 1)}" y="${p.top}" width="${round(Math.max(0, M_LEFT + PLOT_W - x0), 1)}" height="${p.height}" fill="${fill}"/>`);
+      parts.push(`<rect class="phase phase-${escapeHtml(e.kind)}" x="${round(x0, 1)}" y="${p.top}" width="${round(Math.max(0, M_LEFT + PLOT_W - x0), 1)}" height="${p.height}" fill="${fill}"/>`);
     }
     break;
   }
@@ -385,7 +386,7 @@ function renderChart(
     const ly = labelTop + lane * LANE_H;
     const full = `${fmtClock(e.t, true)} ${st.name}: ${e.label}${e.detail ? ` — ${e.detail}` : ''}`;
     return (
-      `<g class="marker marker-${e.kind}${verdictClass(e)}" data-kind="${e.kind}" data-t="${e.t}"><title>${escapeHtml(full)}</title>` +
+      `<g class="marker marker-${escapeHtml(e.kind)}${verdictClass(e)}" data-kind="${escapeHtml(e.kind)}" data-t="${escapeHtml(e.t)}"><title>${escapeHtml(full)}</title>` +
       `<line x1="${round(px, 1)}" x2="${round(px, 1)}" y1="${ly + LANE_H - 2}" y2="${plotBottom}" stroke="${st.color}" stroke-width="${st.width}" stroke-opacity="0.8"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>` +
       `<rect class="marker-pill" x="${round(start, 1)}" y="${ly}" width="${round(width, 1)}" height="${LANE_H - 2}" rx="3" fill="#fff" stroke="${st.color}"/>` +
       `<circle cx="${round(start + 6, 1)}" cy="${ly + (LANE_H - 2) / 2}" r="3" fill="${st.color}"/>` +
@@ -564,7 +565,7 @@ function renderEventLog(events: ReportEvent[]): string {
     .map((e) => {
       const st = markerStyle(e);
       return (
-        `<tr class="event event-${e.kind}${verdictClass(e)}"><td class="num mono">${fmtClock(e.t, true)}</td>` +
+        `<tr class="event event-${escapeHtml(e.kind)}${verdictClass(e)}"><td class="num mono">${fmtClock(e.t, true)}</td>` +
         `<td><span class="kind" style="border-color:${st.color};color:${st.color}">${escapeHtml(st.name)}</span></td>` +
         `<td class="num">${e.step !== undefined ? escapeHtml(e.step) : ''}</td>` +
         `<td>${escapeHtml(e.label)}${e.detail ? `<div class="detail">${escapeHtml(e.detail)}</div>` : ''}</td></tr>`
@@ -651,7 +652,9 @@ svg.addEventListener('mouseleave',function(){tip.style.display='none';ch.setAttr
 })();
 `;
 
-export function renderReport(report: RolloutReport): string {
+export function renderReport(input: RolloutReport): string {
+  // A report is shared (attached to tickets, published by CI): no secret the run read goes into it.
+  const report = redactDeep(input);
   const samples = sortedSamples(report.samples ?? []);
   const events = (report.events ?? []).filter((e) => e && Number.isFinite(e.t));
   const started = Date.parse(report.startedAt);
@@ -662,7 +665,7 @@ export function renderReport(report: RolloutReport): string {
   const durationMs = wallMs ?? lastDataT;
 
   const { svg, key, data } = renderChart({ ...report, events }, samples, spanMs);
-  const outcomeCls = OUTCOME_CLASS[report.outcome] ?? 'warn';
+  const outcomeCls = Object.hasOwn(OUTCOME_CLASS, report.outcome) ? OUTCOME_CLASS[report.outcome] : 'warn';
   const totals = report.totals ?? { requests: 0, byVersion: {}, non2xx: 0, injectedFaults: 0 };
   const steps = report.steps ?? [];
 

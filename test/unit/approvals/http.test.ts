@@ -47,8 +47,9 @@ describe('approval API', () => {
     expect((await store.getRollout('user-service-aaaa1111'))!.gate).toBeDefined();
   });
 
-  it('POST approves and records who (identity header) and why', async () => {
-    const res = await handleApprovalRequest(req('POST', token('approve'), 'reason=metrics+look+good', { 'X-Amzn-Oidc-Identity': 'bob@example.com' }), deps);
+  it('POST approves and records who (verified JWT claims) and why', async () => {
+    const request = req('POST', token('approve'), 'reason=metrics+look+good');
+    const res = await handleApprovalRequest({ ...request, requestContext: { ...request.requestContext, authorizer: { jwt: { claims: { email: 'bob@example.com' } } } } }, deps);
 
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('approved by bob@example.com');
@@ -59,7 +60,7 @@ describe('approval API', () => {
     expect(events.at(-1)!.message).toBe('beforePromotion: approved by bob@example.com (approval link): metrics look good');
   });
 
-  it('POST reject takes who from the form when there is no identity header (base64 body)', async () => {
+  it('POST reject takes who from the form, marked unverified, when there is no verified identity (base64 body)', async () => {
     const body = Buffer.from('by=carol&reason=error+rate').toString('base64');
     const res = await handleApprovalRequest({ ...req('POST', token('reject'), body), isBase64Encoded: true }, deps);
 
@@ -67,8 +68,15 @@ describe('approval API', () => {
     expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({
       taskToken: 'gate-token-1',
       error: 'Canary.Rejected',
-      cause: 'error rate (by carol (approval link))',
+      cause: 'error rate (by carol (unverified) (approval link))',
     });
+  });
+
+  it('ignores a forged x-amzn-oidc-identity header unless the deployment opted into a proxy header', async () => {
+    await handleApprovalRequest(req('POST', token('approve'), 'by=mallory', { 'x-amzn-oidc-identity': 'ceo@example.com' }), deps);
+    const by = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!).by as string;
+    expect(by).toBe('mallory (unverified) (approval link)');
+    expect(by).not.toContain('ceo@example.com');
   });
 
   it('reads the identity from a configured header', async () => {

@@ -108,8 +108,8 @@ describe('WebhookNotifier', () => {
     const readSecret = jest.fn(async (name: string) => `https://hooks.example.com${name}`);
     const n = new WebhookNotifier({
       kind: 'slack',
-      defaultParameter: '/canary-controller/slack',
-      parameterFor: async (e) => (e.specName === 'orders' ? '/canary-controller/slack/orders' : undefined),
+      defaultParameter: '/canary-controller/notify/slack',
+      parameterFor: async (e) => (e.specName === 'orders' ? '/canary-controller/notify/slack/orders' : undefined),
       readSecret,
       post,
     });
@@ -117,7 +117,7 @@ describe('WebhookNotifier', () => {
     await n.notify(EVENTS.promoted);
     await n.notify({ ...EVENTS.promoted, specName: 'orders' });
 
-    expect(post.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['https://hooks.example.com/canary-controller/slack', 'https://hooks.example.com/canary-controller/slack/orders']);
+    expect(post.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['https://hooks.example.com/canary-controller/notify/slack', 'https://hooks.example.com/canary-controller/notify/slack/orders']);
     expect(JSON.parse((post.mock.calls[0] as unknown[])[1] as string).text).toContain('promoted');
     expect(n.delivered).toBe(2);
   });
@@ -130,14 +130,14 @@ describe('WebhookNotifier', () => {
 
   it('a failed delivery is counted and logged by the fan-out, never thrown', async () => {
     const failures: string[] = [];
-    const slack = new WebhookNotifier({ kind: 'slack', defaultParameter: '/p', readSecret: async () => 'https://hooks.example.com/x', post: async () => ({ statusCode: 500, body: 'boom' }) });
-    const teams = new WebhookNotifier({ kind: 'teams', defaultParameter: '/p', readSecret: async () => Promise.reject(new Error('ParameterNotFound')), post: jest.fn() });
+    const slack = new WebhookNotifier({ kind: 'slack', defaultParameter: '/canary-controller/notify/p', readSecret: async () => 'https://hooks.example.com/x', post: async () => ({ statusCode: 500, body: 'boom' }) });
+    const teams = new WebhookNotifier({ kind: 'teams', defaultParameter: '/canary-controller/notify/p', readSecret: async () => Promise.reject(new Error('ParameterNotFound')), post: jest.fn() });
     const fanOut = new FanOutNotifier([slack, teams], (error) => failures.push(String(error)));
 
     await expect(fanOut.notify(EVENTS['rolled-back'])).resolves.toBeUndefined();
 
     expect(fanOut.failures).toBe(2);
-    expect(failures[0]).toContain('slack webhook (/p) answered HTTP 500: boom');
+    expect(failures[0]).toContain('slack webhook (/canary-controller/notify/p) answered HTTP 500: boom');
     expect(failures[1]).toContain('ParameterNotFound');
   });
 });

@@ -83,7 +83,11 @@ describe('DynamoDesiredStateStore', () => {
     expect(await store.put(synced({ latestRevision: 'c1:h1' }))).toBe(true);
     const input = doc.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.Key).toEqual({ pk: 'SPEC#user-service', sk: 'DESIRED' });
-    expect(input.ConditionExpression).toBe('attribute_not_exists(pk) OR attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt');
+    // Newer push, and only from the repository that owns the name.
+    expect(input.ConditionExpression).toBe(
+      'attribute_not_exists(pk) OR ((attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt) AND (attribute_not_exists(#repository) OR #repository = :repository))',
+    );
+    expect(input.ExpressionAttributeValues![':repository']).toBe('platform-config');
     const set = Object.fromEntries(Object.entries(input.ExpressionAttributeNames!).map(([k, v]) => [v, input.ExpressionAttributeValues![k.replace('#f', ':v')]]));
     expect(set).toMatchObject({ gsi2pk: 'DESIRED', gsi2sk: 'user-service', ecrRepository: 'user-service', commitId: 'c1', latestRevision: 'c1:h1' });
     expect(input.UpdateExpression).not.toMatch(/latestImage/);

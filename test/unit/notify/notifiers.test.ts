@@ -108,14 +108,14 @@ describe('SnsNotifier', () => {
     expect(input.Message).toContain('invalid rollout spec:\n  name: is required');
   });
 
-  it('lists the actions an approver can take', async () => {
+  it('lists the commands an approver can run, never a signed link (every topic subscriber would hold it)', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
     const event = lifecycle({
       type: 'waiting-for-approval',
       gate: 'beforePromotion',
       actions: [
-        { label: 'Approve', url: 'https://canary.example.com/approve?t=abc' },
+        { label: 'Approve', url: 'https://canary.example.com/approvals/eyJyIjoidXNlciJ9.c2lnbmF0dXJl' },
         { label: 'Reject', command: 'canaryctl reject user-service-abc123' },
       ],
     });
@@ -125,8 +125,10 @@ describe('SnsNotifier', () => {
 
     // Assess
     const message = sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!;
-    expect(message).toContain('Approve: https://canary.example.com/approve?t=abc');
+    expect(message).not.toContain('https://canary.example.com/approvals/');
+    expect(message).not.toContain('c2lnbmF0dXJl');
     expect(message).toContain('Reject: canaryctl reject user-service-abc123');
+    expect(message).toContain('rollout: ');
   });
 });
 
@@ -143,6 +145,29 @@ describe('EventBridgeNotifier', () => {
     const entries = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries!;
     expect(entries).toHaveLength(1);
     expect(entries[0]).toEqual({ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: DETAIL_TYPES[type], Detail: JSON.stringify(event) });
+  });
+
+  it('puts a waiting gate on the bus as a rollout id and a gate name, never with its signed links', async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const link = 'https://api.example.com/approvals/eyJyb2xsb3V0SWQiOiJ1In0.bGlua3NpZ25hdHVyZQ';
+    const event = lifecycle({
+      type: 'waiting-for-approval',
+      gate: 'beforePromotion',
+      actions: [
+        { label: 'approve', url: link },
+        { label: 'approve', command: 'canaryctl approve user-service-abc123' },
+      ],
+    });
+
+    // Act
+    await new EventBridgeNotifier(BUS, new EventBridgeClient({})).notify(event);
+
+    // Assess
+    const detail = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!;
+    expect(detail).not.toContain('bGlua3NpZ25hdHVyZQ');
+    expect(detail).not.toContain('/approvals/');
+    expect(JSON.parse(detail)).toMatchObject({ rolloutId: event.rolloutId, gate: 'beforePromotion', actions: [{ label: 'approve', command: 'canaryctl approve user-service-abc123' }] });
   });
 
   it('uses a distinct detail-type for every lifecycle type', () => {

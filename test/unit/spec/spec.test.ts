@@ -98,9 +98,8 @@ triggers:
   tags: ["v*", "release-*"]
   branch: main
 notify:
-  snsTopicArn: arn:aws:sns:us-east-1:123456789012:canary
-  slackWebhookParameter: /canary/slack
-  teamsWebhookParameter: /canary/teams
+  slackWebhookParameter: /canary-controller/notify/slack
+  teamsWebhookParameter: /canary-controller/notify/teams
 `;
 
       // Act
@@ -120,7 +119,7 @@ notify:
         analysis: { alarms: ['user-service-5xx', 'user-service-p99'], onInsufficientData: 'fail', insufficientDataLimit: 5, recheckInterval: 45 },
         approval: { beforeStart: true, beforePromotion: true, timeout: 2 * 86400, onTimeout: 'approve' },
         triggers: { ecrRepository: 'user-service', tags: ['v*', 'release-*'], branch: 'main' },
-        notify: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:canary', slackWebhookParameter: '/canary/slack', teamsWebhookParameter: '/canary/teams' },
+        notify: { slackWebhookParameter: '/canary-controller/notify/slack', teamsWebhookParameter: '/canary-controller/notify/teams' },
       };
       expect(spec).toEqual(expected);
     });
@@ -235,8 +234,8 @@ notify:
       ['a name that is not a DNS label', { name: 'User_Service' }, 'name: must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit'],
       ['a name that is not a string', { name: 5 }, 'name: must be a string'],
       ['an alarm name that is not a string', { analysis: { alarms: [42] } }, 'analysis.alarms[0]: must be a string'],
-      ['an SNS topic that is not an ARN', { notify: { snsTopicArn: 'canary-topic' } }, 'notify.snsTopicArn: must be an SNS topic ARN'],
-      ['a Slack parameter that is not a path', { notify: { slackWebhookParameter: 'canary/slack' } }, 'notify.slackWebhookParameter: must be an SSM parameter name starting with /'],
+      ['an SNS topic (never delivered to)', { notify: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:canary' } }, "notify.snsTopicArn: is not supported: notifications go to the controller's SNS topic; subscribe to it with a filter policy on the spec attribute"],
+      ['a Slack parameter that is not a path', { notify: { slackWebhookParameter: 'canary/slack' } }, 'notify.slackWebhookParameter: must be an SSM parameter under /canary-controller/notify/'],
     ];
 
     it.each(SECTION_CASES)('rejects %s', (_case, sections, line) => {

@@ -58,7 +58,7 @@ const files = {
 
 async function setup(opts: { reportStatus?: boolean } = {}) {
   const h = harness();
-  await seedDesired(h.desired, spec('user-service.yaml'), specText('user-service.yaml'));
+  await seedDesired(h.desired, spec('user-service.yaml'), specText('user-service.yaml'), { repository: 'acme/platform-config' });
   const github = fakeGitHub(files);
   const reader = new SecretReader(new SSMClient({}), new SecretsManagerClient({}));
   const deps = {
@@ -70,7 +70,7 @@ async function setup(opts: { reportStatus?: boolean } = {}) {
     github: async () => new GitHubClient(await reader.secret('arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token'), github.http),
     location: DEFAULT_SPEC_LOCATION,
     branches: ['main'],
-    repositories: [],
+    repositories: ['acme/platform-config'],
     reportStatus: opts.reportStatus ?? true,
   };
   return { h, deps, github };
@@ -144,6 +144,27 @@ describe('handleGitHubWebhook', () => {
     expect(JSON.parse(res.body).message).toBe('ignored: branch feature/x is not tracked (tracked: main)');
     expect(github.requests).toEqual([]);
     expect(h.log.lines).toHaveLength(1);
+  });
+
+  it('accepts no repository at all when none is configured, even with a valid signature (an empty list means none)', async () => {
+    const { deps, github, h } = await setup();
+    deps.repositories = [];
+
+    const res = await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), repository: { ...fixture('github-push.json').repository, full_name: 'mallory/specs' } }), deps);
+
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).message).toBe('ignored: no spec repository is configured (deployment parameter githubRepositories): push from mallory/specs refused');
+    expect(github.requests).toEqual([]);
+    expect(await h.desired.list()).toHaveLength(1);
+  });
+
+  it('refuses a repository name with a .. segment before any GitHub API call', async () => {
+    const { deps, github } = await setup();
+    deps.repositories = ['acme/..'];
+    const res = await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), repository: { ...fixture('github-push.json').repository, full_name: 'acme/..' } }), deps);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).message).toMatch(/not a push payload: repository.full_name is not a repository name/);
+    expect(github.requests).toEqual([]);
   });
 
   it('acknowledges and ignores a tag push and other events', async () => {

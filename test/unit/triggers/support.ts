@@ -62,11 +62,11 @@ export function harness() {
 }
 
 /** Puts a synced spec in the desired state as if an earlier push had stored it. */
-export async function seedDesired(desired: MemoryDesiredStateStore, s: RolloutSpec, text: string, extra: { latestRevision?: string; pushedAt?: string } = {}) {
+export async function seedDesired(desired: MemoryDesiredStateStore, s: RolloutSpec, text: string, extra: { latestRevision?: string; pushedAt?: string; repository?: string } = {}) {
   await desired.put({
     specName: s.name,
     spec: s,
-    repository: 'platform-config',
+    repository: extra.repository ?? 'platform-config',
     branch: 'main',
     path: `.canary/${s.name}.yaml`,
     commitId: '0f1e2d3c4b5a69788796a5b4c3d2e1f098765432',

@@ -134,7 +134,7 @@ describe('LambdaAliasRouter', () => {
     it('writes absolute weights: each step replaces the share, never adds to it', async () => {
       lambda = world();
       const snapshot = await router().snapshot();
-      let versions = { [KEY]: snapshot.routes[0]!.version };
+      let versions: Record<string, string> = { [KEY]: snapshot.routes[0]!.version };
       for (const w of [10, 25, 50]) versions = await router().setCanaryWeight(snapshot, w, versions);
       expect(lambda.sharesWritten('42')).toEqual([10, 25, 50]);
       expect(aliasContent().RoutingConfig).toEqual({ AdditionalVersionWeights: { '42': 0.5 } });

@@ -8,21 +8,21 @@ import { toSpecIssues, type RolloutSpec } from '../spec';
 import { isPinnedByDigest } from '../workloads/ecs/task-definition';
 
 /**
- * A spec with `target.ecs` deploys an image: the input must name it (pinned by digest), and the
- * primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
+ * A spec with `target.ecs` or `target.lambda` deploys an image: the input must name it (pinned by
+ * digest), and for ECS the primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
  * Checked before anything is deployed, so a bad start deploys nothing.
  */
 function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): void {
   if (image === undefined || image === '') {
     throw new ConfigurationError(
-      `${spec.name} has target.ecs: the execution input needs an \`image\` to deploy as the canary (<repository>@sha256:<digest>); ` +
+      `${spec.name} has target.${spec.target.ecs ? 'ecs' : 'lambda'}: the execution input needs an \`image\` to deploy as the canary (<repository>@sha256:<digest>); ` +
         'ECR push triggers pass it, canaryctl start takes --image',
     );
   }
   if (!isPinnedByDigest(image)) {
     throw new ConfigurationError(`${spec.name}: execution input \`image\` "${image}" is not pinned by digest (<repository>@sha256:<digest>): a tag can move`);
   }
-  if (spec.target.stable === undefined) {
+  if (spec.target.ecs && spec.target.stable === undefined) {
     throw new ConfigurationError(
       `${spec.name} has target.ecs: set target.stable to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
     );
@@ -40,13 +40,14 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   if (!start.success) throw new SpecValidationError(toSpecIssues(start.error), 'execution input');
   const spec = parseSpec(start.data.spec, 'execution input .spec');
   const plan = planRollout(spec);
-  if (spec.target.ecs) requireWorkloadInput(spec, start.data.image);
+  const workload = spec.target.ecs ?? spec.target.lambda;
+  if (workload) requireWorkloadInput(spec, start.data.image);
 
   if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
     throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
   }
   // A typo in a service, cluster or container name fails here, before any deployment or write.
-  if (spec.target.ecs) await workloadOf(spec, deps).validate({ image: start.data.image! });
+  if (workload) await workloadOf(spec, deps).validate({ image: start.data.image! });
   const router = deps.routerFor(spec);
   const snapshot = await router.snapshot();
   if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
@@ -76,7 +77,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
     counters: { failedChecks: 0, waitedForData: 0 },
     action: 'bake',
     waitSeconds: plan.bakeSeconds,
-    ...(spec.target.ecs && start.data.image ? { image: start.data.image } : {}),
+    ...(workload && start.data.image ? { image: start.data.image } : {}),
   };
   try {
     await deps.store.putRollout({

@@ -233,7 +233,7 @@ export class FakeLambda {
     if (fn.latest.LastUpdateStatus === 'InProgress') throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.latest.FunctionArn}`);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) throw precondition();
     Object.assign(fn.latest, {
-      CodeSha256: createHash('sha256').update(input.ImageUri).digest('hex'),
+      CodeSha256: codeSha256Of(input.ImageUri),
       LastUpdateStatus: 'InProgress',
       LastUpdateStatusReason: 'The function is being created.',
       LastUpdateStatusReasonCode: 'Creating',
@@ -275,7 +275,7 @@ function functionConfiguration(fake: FakeLambda, name: string, version: string, 
     Timeout: 15,
     MemorySize: 1024,
     LastModified: '2026-11-28T16:02:11.512+0000',
-    CodeSha256: createHash('sha256').update(image).digest('hex'),
+    CodeSha256: codeSha256Of(image),
     Version: version,
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: randomUUID(),
@@ -288,6 +288,11 @@ function functionConfiguration(fake: FakeLambda, name: string, version: string, 
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` },
   };
+}
+
+/** For an image function Lambda reports the image manifest's digest as CodeSha256. */
+function codeSha256Of(image: string): string {
+  return image.split('@sha256:')[1] ?? createHash('sha256').update(image).digest('hex');
 }
 
 export function lambdaThrottled(): Error {

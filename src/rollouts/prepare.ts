@@ -95,7 +95,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
       spec,
     });
     await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
-    const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
+    const message = `stable ${snapshot.stable} → canary ${snapshot.canary || '(the version the image deploy publishes)'} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%`;
     await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
     await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
   } catch (error) {

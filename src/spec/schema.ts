@@ -137,7 +137,7 @@ export const TargetSchema = z
      * The canary in the router's vocabulary: App Mesh virtual node, ALB or VPC Lattice target group
      * (ARN or id), Lambda function version. Required, except with `target.lambda`, which publishes it.
      */
-    canary: resourceName.optional(),
+    canary: resourceName.optional().meta({ description: "The canary in the router's vocabulary; required unless target.lambda publishes it (then it must be left out)" }),
     /** The stable one, in the same vocabulary. Default: the target with the largest weight on the first route. */
     stable: resourceName.optional(),
     ecs: EcsTargetSchema.optional(),
@@ -153,7 +153,9 @@ export const TargetSchema = z
     if (target.stable !== undefined && target.stable === target.canary) {
       ctx.addIssue({ code: 'custom', path: ['stable'], message: 'must differ from target.canary' });
     }
-  });
+  })
+  // The same rule for JSON Schema readers (editors, CI linters): exactly one of canary and lambda.
+  .meta({ oneOf: [{ required: ['canary'], not: { required: ['lambda'] } }, { required: ['lambda'], not: { required: ['canary'] } }] });
 
 export const StrategySchema = z
   .strictObject({

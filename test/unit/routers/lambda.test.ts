@@ -96,6 +96,19 @@ describe('LambdaAliasRouter', () => {
       await expect(router().snapshot()).rejects.toThrow(/already sends 25% to the canary version 42/);
     });
 
+    it('refuses an alias on $LATEST: traffic can only be split from a published version', async () => {
+      lambda = world({ ...fixture<AliasConfiguration>('alias-live'), FunctionVersion: '$LATEST' });
+      await expect(router({ canary: '42' }).snapshot()).rejects.toThrow(/points at version "\$LATEST"; traffic can only be split from a published version/);
+    });
+
+    it('takes an alias whose RoutingConfig holds an empty map as unsplit, and restores it as it was', async () => {
+      lambda = world({ ...fixture<AliasConfiguration>('alias-live'), RoutingConfig: { AdditionalVersionWeights: {} } });
+      const snapshot = await router().snapshot();
+      const versions = await router().setCanaryWeight(snapshot, 10, { [KEY]: snapshot.routes[0]!.version });
+      await router().restore(snapshot, versions);
+      expect(updates().at(-1)).toMatchObject({ FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} }, Description: 'production traffic; owned by team-users' });
+    });
+
     it('refuses a canary that is the version the alias points at', async () => {
       lambda = world();
       await expect(router({ canary: '41' }).snapshot()).rejects.toThrow(/target.canary 41 is the version .* already points at/);

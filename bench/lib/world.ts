@@ -10,7 +10,7 @@ import { localAppMeshClient } from '../../src/local/aws/appmesh';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
-import type { RolloutSpec } from '../../src/spec';
+import { canaryOf, type RolloutSpec } from '../../src/spec';
 
 /**
  * What src/local/runner.ts wires for one rollout, composed here for one or many: two sample
@@ -54,7 +54,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const nodes: Record<string, string> = {};
   for (const s of opts.specs) {
     nodes[stableOf(s)] = stable.url;
-    nodes[s.target.canary] = canary.url;
+    nodes[canaryOf(s)] = canary.url;
   }
   const mesh = new LocalMesh({ virtualRouter: first.virtualRouter, nodes, statsCapacity: 400_000 });
   const { url } = await mesh.start();
@@ -71,7 +71,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     } as RouteSpec);
     paths.push(prefix);
   });
-  const rules = opts.specs.flatMap((s) => localAlarmRules(s.analysis.alarms, s.target.canary, LOCAL_ALARM_DEFAULTS));
+  const rules = opts.specs.flatMap((s) => localAlarmRules(s.analysis.alarms, canaryOf(s), LOCAL_ALARM_DEFAULTS));
   const alarms = new LocalAlarms(mesh.stats, rules);
   const engine = new LocalEngine({ retryIntervalMs: 50 });
   const store = new MemoryStore();

@@ -12,7 +12,7 @@ import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
-import type { RolloutSpec } from '../../src/spec';
+import { canaryOf, type RolloutSpec } from '../../src/spec';
 import { FakeAlarms, FakeAppMesh } from '../../test/support/fake-aws';
 import { countingExecutions, countingNotifier, countingStore, type ApiCounts } from '../lib/counting';
 import { lambdaTaskStates, trafficStepCycles } from '../lib/history';
@@ -64,7 +64,7 @@ export const LAMBDA_STATES = lambdaTaskStates(DEFINITION);
 export async function countRollout(specPath: string, spec: RolloutSpec, scenario: Scenario): Promise<CountsResult> {
   const appMesh = spec.router.appMesh;
   if (!appMesh) throw new Error(`${specPath}: only App Mesh specs run through the local harness`);
-  const canary = spec.target.canary;
+  const canary = canaryOf(spec);
   const stable = spec.target.stable ?? `${spec.name}-stable`;
   const routes = appMesh.routes ?? [`${spec.name}-route`];
 

@@ -1,4 +1,4 @@
-import type { RolloutSpec } from '../../src/spec';
+import { canaryOf, type RolloutSpec } from '../../src/spec';
 import { canaryWeight, sleep, startWorld, stableOf } from '../lib/world';
 
 export type Design = 'interruptible' | 'baseline';
@@ -36,7 +36,7 @@ export async function measureReaction(base: RolloutSpec, design: Design, bakeSec
   };
   const route = spec.router.appMesh!.routes![0]!;
   const stable = stableOf(spec);
-  const canary = spec.target.canary;
+  const canary = canaryOf(spec);
   const started = Date.now();
   const world = await startWorld({ specs: [spec], rps, interruptOnAlarm: design === 'interruptible' });
   try {

@@ -9,21 +9,21 @@ import { toSpecIssues, type RolloutSpec } from '../spec';
 import { isPinnedByDigest } from '../workloads/ecs/task-definition';
 
 /**
- * A spec with `target.ecs` deploys an image: the input must name it (pinned by digest), and the
- * primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
+ * A spec with `target.ecs` or `target.lambda` deploys an image: the input must name it (pinned by
+ * digest), and for ECS the primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
  * Checked before anything is deployed, so a bad start deploys nothing.
  */
 function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): void {
   if (image === undefined || image === '') {
     throw new ConfigurationError(
-      `${spec.name} has target.ecs: the execution input needs an \`image\` to deploy as the canary (<repository>@sha256:<digest>); ` +
+      `${spec.name} has target.${spec.target.ecs ? 'ecs' : 'lambda'}: the execution input needs an \`image\` to deploy as the canary (<repository>@sha256:<digest>); ` +
         'ECR push triggers pass it, canaryctl start takes --image',
     );
   }
   if (!isPinnedByDigest(image)) {
     throw new ConfigurationError(`${spec.name}: execution input \`image\` "${image}" is not pinned by digest (<repository>@sha256:<digest>): a tag can move`);
   }
-  if (spec.target.stable === undefined) {
+  if (spec.target.ecs && spec.target.stable === undefined) {
     throw new ConfigurationError(
       `${spec.name} has target.ecs: set target.stable to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
     );
@@ -41,7 +41,8 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   if (!start.success) throw new SpecValidationError(toSpecIssues(start.error), 'execution input');
   const spec = parseSpec(start.data.spec, 'execution input .spec');
   const plan = planRollout(spec);
-  if (spec.target.ecs) requireWorkloadInput(spec, start.data.image);
+  const workload = spec.target.ecs ?? spec.target.lambda;
+  if (workload) requireWorkloadInput(spec, start.data.image);
 
   if (start.data.revision && deps.revisions && !(await deps.revisions.isLatest(spec.name, start.data.revision))) {
     throw new SupersededError(`revision ${start.data.revision} of ${spec.name} was superseded by a newer one before it started`);
@@ -49,7 +50,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   // Git-only starts and ownership: decided from the spec alone, before any AWS resource is read.
   const origin = deps.admission ? await admitStart(spec, start.data, deps.admission) : undefined;
   // A typo in a service, cluster or container name fails here, before any deployment or write.
-  if (spec.target.ecs) await workloadOf(spec, deps).validate({ image: start.data.image! });
+  if (workload) await workloadOf(spec, deps).validate({ image: start.data.image! });
   const router = deps.routerFor(spec);
   const snapshot = await router.snapshot();
   if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
@@ -79,7 +80,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
     counters: { failedChecks: 0, waitedForData: 0 },
     action: 'bake',
     waitSeconds: plan.bakeSeconds,
-    ...(spec.target.ecs && start.data.image ? { image: start.data.image } : {}),
+    ...(workload && start.data.image ? { image: start.data.image } : {}),
   };
   try {
     await deps.store.putRollout({
@@ -97,7 +98,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
       spec,
     });
     await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
-    const message = `stable ${snapshot.stable} → canary ${snapshot.canary} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%${origin ? `; ${describeOrigin(origin)}` : ''}`;
+    const message = `stable ${snapshot.stable} → canary ${snapshot.canary || '(the version the image deploy publishes)'} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%${origin ? `; ${describeOrigin(origin)}` : ''}`;
     await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
     await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
   } catch (error) {

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../shared/errors';
 import type { WorkloadStatus } from '../workloads/port';
 import { workloadOf, type Deps } from './deps';
 import { close, describeCaught, finishRollback } from './finish';
+import { checkLambdaCanary, deployLambdaCanary } from './lambda-workload';
 import type { ExecutionState, RolloutState, WorkloadProgress } from './state';
 
 /**
@@ -33,6 +34,7 @@ function started(desired: number, reason: string): WorkloadStatus {
 
 /** Deploys the execution's image as the canary; the deadline for it to become steady starts now. */
 export async function deployCanary(state: ExecutionState, deps: Deps): Promise<RolloutState> {
+  if (state.rollout.spec.target.lambda) return deployLambdaCanary(state, deps);
   const r = requireEcs(state.rollout);
   if (!r.image) throw new ConfigurationError(`${r.specName} has target.ecs but the rollout has no image to deploy`);
   const { canaryService, readyTimeout } = r.spec.target.ecs;
@@ -48,6 +50,7 @@ export async function deployCanary(state: ExecutionState, deps: Deps): Promise<R
  * deadline is failed. A failed canary sets `action: rollback` with the reason, so Rollback says why.
  */
 export async function checkWorkload(state: ExecutionState, side: 'canary' | 'primary', deps: Deps): Promise<RolloutState> {
+  if (state.rollout.spec.target.lambda && side === 'canary') return checkLambdaCanary(state, deps);
   const r = requireEcs(state.rollout);
   const progress = requireProgress(r, side === 'canary' ? 'CheckCanary' : 'CheckPrimary');
   const workload = workloadOf(r.spec, deps);

@@ -125,22 +125,37 @@ export const EcsTargetSchema = z.strictObject({
   readyTimeout: duration({ min: 30, max: 86400 }).default(900),
 });
 
+/** Publishes the pushed image as a new version of the alias' function: that version is the canary. */
+export const LambdaTargetSchema = z.strictObject({
+  /** How long the function's code update may take to reach LastUpdateStatus Successful. */
+  readyTimeout: duration({ min: 30, max: 86400 }).default(600),
+});
+
 export const TargetSchema = z
   .strictObject({
     /**
      * The canary in the router's vocabulary: App Mesh virtual node, ALB or VPC Lattice target group
-     * (ARN or id), Lambda function version.
+     * (ARN or id), Lambda function version. Required, except with `target.lambda`, which publishes it.
      */
-    canary: resourceName,
+    canary: resourceName.optional().meta({ description: "The canary in the router's vocabulary; required unless target.lambda publishes it (then it must be left out)" }),
     /** The stable one, in the same vocabulary. Default: the target with the largest weight on the first route. */
     stable: resourceName.optional(),
     ecs: EcsTargetSchema.optional(),
+    lambda: LambdaTargetSchema.optional(),
   })
   .superRefine((target, ctx) => {
+    if (target.lambda !== undefined) {
+      if (target.canary !== undefined) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'must be left out with target.lambda: the canary is the version published from the pushed image' });
+      if (target.ecs !== undefined) ctx.addIssue({ code: 'custom', path: ['lambda'], message: 'use either target.ecs or target.lambda, not both' });
+    } else if (target.canary === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['canary'], message: 'is required (unless target.lambda publishes it from the pushed image)' });
+    }
     if (target.stable !== undefined && target.stable === target.canary) {
       ctx.addIssue({ code: 'custom', path: ['stable'], message: 'must differ from target.canary' });
     }
-  });
+  })
+  // The same rule for JSON Schema readers (editors, CI linters): exactly one of canary and lambda.
+  .meta({ oneOf: [{ required: ['canary'], not: { required: ['lambda'] } }, { required: ['lambda'], not: { required: ['canary'] } }] });
 
 export const StrategySchema = z
   .strictObject({
@@ -252,12 +267,15 @@ export const RolloutSpecSchema = z.strictObject({
   triggers: TriggersSchema.optional(),
   notify: NotifySchema.optional(),
 }).superRefine((spec, ctx) => {
-  if (spec.triggers?.ecrRepository !== undefined && spec.target.ecs === undefined) {
+  if (spec.triggers?.ecrRepository !== undefined && spec.target.ecs === undefined && spec.target.lambda === undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['triggers', 'ecrRepository'],
-      message: 'an image trigger needs a workload that can deploy the image: add target.ecs',
+      message: 'an image trigger needs a workload that can deploy the image: add target.ecs or target.lambda',
     });
+  }
+  if (spec.target.lambda !== undefined && spec.router.lambda === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['target', 'lambda'], message: "publishes a version of the alias' function: router.lambda is required" });
   }
 });
 

@@ -3,6 +3,19 @@ import { ConfigurationError } from '../shared/errors';
 import type { RolloutSpec } from '../spec';
 import { EcsWorkload } from './ecs';
 import type { Workload } from './port';
+import { canaryOf } from '../spec/target';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+
+let lambdaClient: LambdaClient | undefined;
+
+/** The Lambda workload, required on first use: an ECS deployment never loads the Lambda SDK. */
+function createLambdaWorkload(spec: RolloutSpec, client: LambdaClient | undefined): Workload {
+  const router = spec.router.lambda;
+  if (router === undefined) throw new ConfigurationError(`${spec.name}: target.lambda publishes a version of the alias' function: router.lambda is required`);
+  const { LambdaWorkload } = require('./lambda') as typeof import('./lambda');
+  const { LambdaClient: Client } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+  return new LambdaWorkload(router.function, client ?? (lambdaClient ??= new Client({})));
+}
 
 export type { Workload, WorkloadStatus, CanaryDeployment, DeploymentRef } from './port';
 
@@ -13,9 +26,11 @@ let ecsClient: ECSClient | undefined;
  * a workload has its canary deployed by someone else and never reaches here: the state machine
  * skips the deploy and promote phases for it.
  */
-export function createWorkload(spec: RolloutSpec, clients: { ecs?: ECSClient } = {}): Workload {
-  const { ecs, canary, stable } = spec.target;
-  if (ecs === undefined) throw new ConfigurationError(`${spec.name}: target has no workload to deploy (add target.ecs)`);
+export function createWorkload(spec: RolloutSpec, clients: { ecs?: ECSClient; lambda?: LambdaClient } = {}): Workload {
+  if (spec.target.lambda) return createLambdaWorkload(spec, clients.lambda);
+  const { ecs, stable } = spec.target;
+  if (ecs === undefined) throw new ConfigurationError(`${spec.name}: target has no workload to deploy (add target.ecs or target.lambda)`);
+  const canary = canaryOf(spec);
   const mesh = spec.router.appMesh;
   if (mesh === undefined) throw new ConfigurationError(`${spec.name}: target.ecs pairs each service with an App Mesh virtual node: router.appMesh is required`);
   if (stable === undefined) {

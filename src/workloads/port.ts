@@ -12,18 +12,25 @@ export interface WorkloadStatus {
   desired: number;
   /** The task definition the service is converging on (its PRIMARY deployment), when known. */
   taskDefinition?: string;
+  /** Lambda: the version published from the deployed code once steady; it is the canary from then on. */
+  version?: string;
 }
 
 /** What deployCanary returns and later calls take back. JSON-serialisable: it travels through Step Functions state. */
 export interface CanaryDeployment {
+  /** ECS: the canary's task definition. Lambda: the function whose code was updated. */
   taskDefinitionArn: string;
   desiredCount: number;
   deploymentId?: string;
+  /** Lambda: CodeSha256 of the code UpdateFunctionCode deployed; PublishVersion publishes only that code. */
+  codeSha256?: string;
 }
 
 export interface DeploymentRef {
   taskDefinitionArn: string;
   deploymentId?: string;
+  /** Lambda: the CodeSha256 deployed (see CanaryDeployment). */
+  codeSha256?: string;
 }
 
 export interface Workload {

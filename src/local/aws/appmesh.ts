@@ -11,6 +11,7 @@ import {
   type RouteSpec,
 } from '@aws-sdk/client-app-mesh';
 import type { RolloutSpec } from '../../spec';
+import { canaryOf } from '../../spec/target';
 import { LocalMeshError, LocalMesh, type RouteDescription, type RouteSpec as LocalRouteSpec } from '../mesh';
 import { meshShare, type LocalRouting, type LocalUpstreams } from './routing';
 
@@ -22,7 +23,7 @@ import { meshShare, type LocalRouting, type LocalUpstreams } from './routing';
 export function localAppMeshRouting(spec: RolloutSpec, upstreams: LocalUpstreams): LocalRouting {
   const appMesh = spec.router.appMesh;
   if (!appMesh) throw new Error('localAppMeshRouting needs router.appMesh');
-  const canary = spec.target.canary;
+  const canary = canaryOf(spec);
   const stable = spec.target.stable ?? `${spec.name}-stable`;
   const routes = appMesh.routes ?? [`${spec.name}-route`];
   const mesh = new LocalMesh({ virtualRouter: appMesh.virtualRouter, nodes: { [stable]: upstreams.stable, [canary]: upstreams.canary } });

@@ -229,7 +229,7 @@ notify:
       ['a Lattice listener given as a service id', { router: { vpcLattice: { service: 'svc-0123456789abcdef0', listener: 'svc-0123456789abcdef0' } } }, 'router.vpcLattice.listener: must be a VPC Lattice listener id (listener-<17 characters>) or ARN'],
       ['a Lambda alias that is a version number', { router: { lambda: { function: 'user-service', alias: '12' } } }, 'router.lambda.alias: must be a Lambda alias name (letters, digits, - and _; not only digits)'],
       ['an App Mesh router without a mesh', { router: { appMesh: { virtualRouter: 'r' } } }, 'router.appMesh.mesh: is required'],
-      ['an image trigger without an ECS target', { triggers: { ecrRepository: 'user-service' } }, 'triggers.ecrRepository: an image trigger needs a workload that can deploy the image: add target.ecs'],
+      ['an image trigger without an ECS target', { triggers: { ecrRepository: 'user-service' } }, 'triggers.ecrRepository: an image trigger needs a workload that can deploy the image: add target.ecs or target.lambda'],
       ['a stable node equal to the canary node', { target: { canary: 'v2', stable: 'v2' } }, 'target.stable: must differ from target.canary'],
       ['a name that is not a DNS label', { name: 'User_Service' }, 'name: must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit'],
       ['a name that is not a string', { name: 5 }, 'name: must be a string'],
@@ -252,9 +252,9 @@ notify:
 
       // Assess
       expect(lines).toEqual([
-        'target.canary: is required',
         'target.virtualNode: was renamed: use target.canary (same value)',
         'target.stableVirtualNode: was renamed: use target.stable (same value)',
+        'target.canary: is required (unless target.lambda publishes it from the pushed image)',
       ]);
     });
 

@@ -1,0 +1,1 @@
+export { LambdaWorkload } from './workload';

@@ -244,6 +244,10 @@ export const WebhookSchema = z
   })
   .superRefine((w, ctx) => {
     if (w.secretParameter !== undefined && w.secretArn !== undefined) ctx.addIssue({ code: 'custom', message: 'use either secretParameter or secretArn, not both' });
+    // Calls leaving this machine are signed, so the receiver can trust them.
+    if (w.secretParameter === undefined && w.secretArn === undefined && w.url.startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', message: 'needs secretParameter or secretArn: the HMAC secret the call is signed with' });
+    }
   });
 export type WebhookCheck = z.output<typeof WebhookSchema>;
 

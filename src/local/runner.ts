@@ -6,6 +6,7 @@ import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
 import type { RolloutSpec } from '../spec';
+import { localAnalysisPorts, withLocalPeriods } from './analysis';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
@@ -105,6 +106,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     store,
     routerFor: (s) => createLocalRouter(s, mesh, appMesh.mesh, [stable, canary]),
     checks: alarms,
+    ...localAnalysisPorts(mesh.stats, appMesh.mesh),
     notifier,
     executions: engine,
     now: () => new Date(),
@@ -216,7 +218,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
   if (bakeSeconds === undefined) return spec;
   const bake = Math.max(1, Math.round(bakeSeconds));
-  return { ...spec, strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
+  return { ...withLocalPeriods(spec), strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
 }
 
 /** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */

@@ -1,3 +1,5 @@
+import type { CheckResult } from '../analysis/judge';
+import type { RolloutEvent } from '../rollouts/records';
 import type { CustomCheckPorts } from '../analysis/custom';
 import { CloudWatchMetricData } from '../analysis/metric-data';
 import { ConfigurationError } from '../shared/errors';
@@ -33,4 +35,9 @@ export function withLocalPeriods(spec: RolloutSpec): RolloutSpec {
     ...spec,
     analysis: { ...a, compare: a.compare.map((c) => ({ ...c, period: 1 })), metrics: a.metrics.map((m) => ({ ...m, period: 1 })) },
   };
+}
+
+/** The judgements of one step from the history, for the report's checks table. */
+export function judgementsOf(verdicts: RolloutEvent[], step: number): Array<{ verdict: string; checks: CheckResult[] }> {
+  return verdicts.filter((v) => v.kind === 'verdict' && v.step === step).map((v) => ({ verdict: v.verdict ?? 'unknown', checks: v.checks ?? [] }));
 }

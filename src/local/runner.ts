@@ -6,7 +6,7 @@ import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
 import type { RolloutSpec } from '../spec';
-import { localAnalysisPorts, withLocalPeriods } from './analysis';
+import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
@@ -339,6 +339,7 @@ function buildReport(
     summary: verdicts.filter((v) => v.step === s.index).map((v) => v.message).join('; ') || undefined,
     measuredCanaryShare: Math.round(s.measuredShare * 10) / 10,
     requests: s.requests,
+    judgements: judgementsOf(verdicts, s.index),
   }));
   const byVersion: Record<string, number> = {};
   for (const [k, v] of Object.entries(result.load.byServedBy)) byVersion[k] = v;

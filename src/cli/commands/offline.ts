@@ -99,7 +99,7 @@ export async function planCommand(ctx: OutputContext, file: string, opts: PlanOp
       [
         ['  Step Functions', `${c.stateTransitions} state transitions`, formatUsd(cost.usd.stepFunctions)],
         ['  Lambda', `${c.lambdaInvocations} invocations, ${round(c.lambdaGbSeconds)} GB-s`, formatUsd(cost.usd.lambda)],
-        ['  CloudWatch', `${c.describeAlarmsCalls} DescribeAlarms calls`, formatUsd(cost.usd.cloudWatch)],
+        ['  CloudWatch', `${c.describeAlarmsCalls} DescribeAlarms calls${c.metricsRequested ? `, ${c.metricsRequested} metrics requested (GetMetricData)` : ''}`, formatUsd(cost.usd.cloudWatch)],
         ['  DynamoDB', `${c.dynamoWrites} writes, ${c.dynamoReads} reads`, formatUsd(cost.usd.dynamoDb)],
         ['  SNS + EventBridge', `${c.messages} messages`, formatUsd(cost.usd.messaging)],
         ['  Total', '', p.bold(formatUsd(cost.usd.total))],

@@ -1,3 +1,4 @@
+import { metricsPerJudgement } from '../../../src/analysis/cost';
 import type { CheckSource } from '../../../src/analysis/alarms';
 import type { MetricDataQuery, MetricDataReader, MetricSeries } from '../../../src/analysis/metric-data';
 import { metricCheckQueries, QueryBook } from '../../../src/analysis/queries';
@@ -161,5 +162,27 @@ describe('runAnalysis', () => {
       ['canary-p99', 'query', 'INSUFFICIENT_DATA'],
       ['canary-5xx-share', 'query', 'INSUFFICIENT_DATA'],
     ]);
+  });
+});
+
+describe('metricsPerJudgement (the cost model)', () => {
+  it('counts exactly the metrics the judgement requests from GetMetricData', () => {
+    // Prepare
+    const spec = albSpec({
+      compare: [
+        { metric: 'errorRate', maxIncrease: '1%' },
+        { metric: 'slowRequests', over: '500ms', maxRatio: 2 },
+        { metric: 'slowRequests', over: '1s', maxRatio: 2, period: '5m' },
+      ],
+      metrics: [p99, errorShare],
+    });
+
+    // Act
+    const counted = metricsPerJudgement(spec.analysis);
+
+    // Assess: what planMetricQueries would send, MetricStat queries only (expressions are free).
+    const sent = planMetricQueries(spec, { canary: V2, stable: V1 }).queries.filter((q) => q.MetricStat).length;
+    expect(counted).toBe(sent);
+    expect(counted).toBe(2 * (1 + 1 + 1 + 1 + 1) + 1 + 2);
   });
 });

@@ -113,7 +113,7 @@ export function renderAnalysis(b: AnalysisBench): string[] {
       ],
     ),
     '',
-    'GetMetricData is billed per metric requested, not per call or per datapoint: widening the time range (the one-sided baseline reads stable since the rollout started) costs nothing; a comparison adds one metric per version (its errors, or the percentile rank of the latency), plus each version's request count once per period, shared by every comparison; a metric check adds its metric, or each metric its expression uses.',
+    "GetMetricData is billed per metric requested, not per call or per datapoint: widening the time range (the one-sided baseline reads stable since the rollout started) costs nothing; a comparison adds one metric per version (its errors, or the percentile rank of the latency), plus each version's request count once per period, shared by every comparison; a metric check adds its metric, or each metric its expression uses.",
     '',
     markdownTable(
       ['Comparisons', 'Metric checks', 'Metrics per judgement', 'Metric cost per 4-step rollout'],

@@ -58,7 +58,7 @@ describe('demo judged by comparison with stable (end to end)', () => {
       const { result, lastLine } = await run({});
 
       // Assess
-      expect(result.outcome).toBe('promoted');
+      expect({ outcome: result.outcome, reason: result.reason }).toEqual({ outcome: 'promoted', reason: undefined });
       expect(lastLine).toMatch(/^PROMOTED: /);
       const judged = result.events.filter((e) => e.kind === 'verdict').flatMap((e) => e.checks ?? []);
       expect(judged.filter((c) => c.kind === 'compare').length).toBeGreaterThanOrEqual(8);

@@ -8,6 +8,7 @@ import { LocalMesh, type RouteSpec } from '../../src/local/mesh';
 import { startSampleService, type SampleService } from '../../src/local/sample-service';
 import { createLocalRouter } from '../../src/routers/local';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
+import { localAnalysisPorts } from '../../src/local/analysis';
 import { MemoryStore } from '../../src/rollouts/store';
 import type { RolloutSpec } from '../../src/spec';
 
@@ -79,6 +80,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     store,
     routerFor: (s) => createLocalRouter(s, mesh, s.router.appMesh!.mesh, allNodes),
     checks: opts.checks ?? alarms,
+    // Comparisons and metric checks of the specs read the mesh's requests through the local GetMetricData.
+    ...localAnalysisPorts(mesh.stats, first.mesh),
     notifier: new RecordingNotifier(),
     executions: engine,
     now: () => new Date(),

@@ -5,6 +5,7 @@ import type { BundleFigure } from './sections/bundles';
 import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
 import type { ScaleRun } from './sections/scale';
+import { renderAnalysis, type AnalysisBench } from './sections/analysis';
 
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
@@ -27,6 +28,7 @@ export interface BenchReport {
   bundles?: { packageMs: number; stale?: string; figures: BundleFigure[]; composition: { handler: string; parts: Array<{ source: string; bytes: number }> } };
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
+  analysis?: AnalysisBench;
 }
 
 export const TARGETS = { transitionsPerStep: 3, lambdaPerStep: 1, zipKb: 150, initMs: 100 };
@@ -58,6 +60,7 @@ export function renderReport(r: BenchReport): string {
   if (r.cost) out.push(...renderCost(r.cost));
   if (r.bundles) out.push(...renderBundles(r.bundles));
   if (r.reaction) out.push(...renderReaction(r.reaction));
+  if (r.analysis) out.push(...renderAnalysis(r.analysis));
   if (r.scale) out.push(...renderScale(r.scale));
   return `${out.join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import { startSampleService, type SampleService } from '../../src/local/sample-s
 import { localAppMeshClient } from '../../src/local/aws/appmesh';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
+import { localAnalysisPorts } from '../../src/local/analysis';
 import { MemoryStore } from '../../src/rollouts/store';
 import { canaryOf, type RolloutSpec } from '../../src/spec';
 
@@ -80,6 +81,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     store,
     routerFor: (s) => createRouter(s, { appMesh: localAppMeshClient(mesh, s.router.appMesh!.mesh, s.router.appMesh!.virtualRouter, allNodes) }),
     checks: opts.checks ?? alarms,
+    // Comparisons and metric checks of the specs read the mesh's requests through the local GetMetricData.
+    ...localAnalysisPorts(mesh.stats, opts.specs[0]!, { canary: opts.specs[0]!.target.canary!, stable: stableOf(opts.specs[0]!) }),
     notifier: new RecordingNotifier(),
     executions: engine,
     now: () => new Date(),

@@ -6,6 +6,7 @@ import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
 import type { RolloutSpec } from '../spec';
+import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
@@ -99,6 +100,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     store,
     routerFor: (s) => createRouter(s, routing.clients),
     checks: alarms,
+    ...localAnalysisPorts(mesh.stats, spec, { canary, stable }),
     notifier,
     executions: engine,
     now: () => new Date(),
@@ -210,7 +212,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
   if (bakeSeconds === undefined) return spec;
   const bake = Math.max(1, Math.round(bakeSeconds));
-  return { ...spec, strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
+  return { ...withLocalPeriods(spec), strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
 }
 
 /** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */
@@ -313,6 +315,7 @@ function buildReport(
     summary: verdicts.filter((v) => v.step === s.index).map((v) => v.message).join('; ') || undefined,
     measuredCanaryShare: Math.round(s.measuredShare * 10) / 10,
     requests: s.requests,
+    judgements: judgementsOf(verdicts, s.index),
   }));
   const byVersion: Record<string, number> = {};
   for (const [k, v] of Object.entries(result.load.byServedBy)) byVersion[k] = v;

@@ -1,3 +1,4 @@
+import { metricsPerJudgement } from '../analysis/cost';
 import type { RolloutSpec } from '../spec';
 import type { RolloutPlan } from './index';
 
@@ -18,6 +19,8 @@ export interface CostAssumptions {
   lambdaSecondsPerInvocation: number;
   /** CloudWatch API (DescribeAlarms), USD per request ($0.01 per 1,000). */
   usdPerCloudWatchRequest: number;
+  /** CloudWatch GetMetricData, USD per metric requested ($0.01 per 1,000 metrics), whatever the number of calls. */
+  usdPerMetricRequested: number;
   /** DynamoDB on-demand, USD per write request unit ($1.25 per million). */
   usdPerDynamoWrite: number;
   /** DynamoDB on-demand, USD per read request unit ($0.25 per million). */
@@ -35,6 +38,7 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   lambdaMemoryMb: 256,
   lambdaSecondsPerInvocation: 0.3,
   usdPerCloudWatchRequest: 0.01 / 1000,
+  usdPerMetricRequested: 0.01 / 1000,
   usdPerDynamoWrite: 1.25 / 1_000_000,
   usdPerDynamoRead: 0.25 / 1_000_000,
   usdPerMessage: 1 / 1_000_000,
@@ -46,6 +50,8 @@ export interface RolloutCounts {
   lambdaInvocations: number;
   lambdaGbSeconds: number;
   describeAlarmsCalls: number;
+  /** Metrics requested through GetMetricData (comparisons and metric checks), one call per judgement. */
+  metricsRequested: number;
   dynamoWrites: number;
   dynamoReads: number;
   /** SNS publishes plus EventBridge events (notifications and bake timers). */
@@ -93,6 +99,7 @@ export function estimateRolloutCost(
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
   const describeAlarmsCalls = alarmBatches * (1 + steps);
+  const metricsRequested = metricsPerJudgement(spec.analysis) * steps;
   const dynamoWrites =
     a.routes + // acquire locks
     1 + // history record
@@ -110,10 +117,10 @@ export function estimateRolloutCost(
   const notifications = 1 + steps + gates + 1;
   const messages = notifications * 2 + steps;
 
-  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, dynamoWrites, dynamoReads, messages };
+  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, metricsRequested, dynamoWrites, dynamoReads, messages };
   const stepFunctions = stateTransitions * a.usdPerStateTransition;
   const lambda = lambdaGbSeconds * a.usdPerLambdaGbSecond + lambdaInvocations * a.usdPerLambdaRequest;
-  const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest;
+  const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest + metricsRequested * a.usdPerMetricRequested;
   const dynamoDb = dynamoWrites * a.usdPerDynamoWrite + dynamoReads * a.usdPerDynamoRead;
   const messaging = messages * a.usdPerMessage;
   return {
@@ -125,6 +132,7 @@ export function estimateRolloutCost(
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
       `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
+      `CloudWatch GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics requested (one call per judgement; ${metricsPerJudgement(spec.analysis)} metrics each)`,
       `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
       `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,
       'free tiers ignored; list prices of us-east-1',

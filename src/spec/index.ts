@@ -3,3 +3,4 @@ export * from './errors';
 export * from './duration';
 export { parseSpec, formatPath, toSpecIssues } from './validate';
 export { canaryOf } from './target';
+export * from './analysis';

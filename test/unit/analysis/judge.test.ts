@@ -221,3 +221,39 @@ describe('judge', () => {
     });
   });
 });
+
+describe('judge with checks beyond alarms', () => {
+  const guard: CheckResult = { name: 'errorRate', kind: 'compare', state: 'INSUFFICIENT_DATA', onNoData: 'wait', reason: '12 canary requests in the window, need 100 to compare' };
+
+  it('waits on a comparison short of traffic even when alarms without data pass (the guard is never healthy)', () => {
+    // Act
+    const verdict = judge([guard, noData('user-p99')], policy({ onInsufficientData: 'pass' }), FRESH);
+
+    // Assess
+    expect(verdict).toMatchObject({ verdict: 'inconclusive', counters: { failedChecks: 0, waitedForData: 1 }, failing: [guard] });
+    expect(verdict.summary).toBe('waiting for data from errorRate (re-check 1 of 3)');
+  });
+
+  it('fails a metric check whose own onNoData is fail, whatever the analysis default', () => {
+    // Prepare
+    const query: CheckResult = { name: 'canary-p99', kind: 'query', state: 'INSUFFICIENT_DATA', onNoData: 'fail', reason: 'no datapoint in the window' };
+
+    // Act
+    const verdict = judge([query], policy({ onInsufficientData: 'wait' }), FRESH);
+
+    // Assess
+    expect(verdict.verdict).toBe('failed');
+    expect(verdict.summary).toBe('canary-p99 has insufficient data (onInsufficientData: fail) (failed check 1 of threshold 1)');
+  });
+
+  it('names a failed comparison with its numbers, and alarms as in ALARM', () => {
+    // Prepare
+    const failed: CheckResult = { name: 'errorRate', kind: 'compare', state: 'ALARM', reason: 'canary errors 2.00% vs stable 0.00%, limit ≤ stable + 1 pts' };
+
+    // Act
+    const verdict = judge([alarm('user-5xx'), failed], policy(), FRESH);
+
+    // Assess
+    expect(verdict.summary).toBe('user-5xx in ALARM; errorRate failed (canary errors 2.00% vs stable 0.00%, limit ≤ stable + 1 pts) (failed check 1 of threshold 1)');
+  });
+});

@@ -231,15 +231,6 @@ export const RolloutSpecSchema = z.strictObject({
   triggers: TriggersSchema.optional(),
   notify: NotifySchema.optional(),
 }).superRefine((spec, ctx) => {
-  if (spec.router.vpcLattice) {
-    // VPC Lattice names target groups by id or ARN only; a name would fail at Prepare with a less clear error.
-    for (const field of ['canary', 'stable'] as const) {
-      const value = spec.target[field];
-      if (value !== undefined && !/^(tg-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/.test(value)) {
-        ctx.addIssue({ code: 'custom', path: ['target', field], message: 'must be a VPC Lattice target group id (tg-<17 characters>) or ARN with router.vpcLattice' });
-      }
-    }
-  }
   if (spec.triggers?.ecrRepository !== undefined && spec.target.ecs === undefined) {
     ctx.addIssue({
       code: 'custom',

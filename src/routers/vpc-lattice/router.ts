@@ -324,6 +324,8 @@ function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: strin
   }
 }
 
+const TARGET_GROUP = /^(tg-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/;
+
 function validate(config: LatticeRouterConfig, targets: LatticeTargets): void {
   const problems: string[] = [];
   const nonEmpty = (value: unknown, field: string) => {
@@ -331,9 +333,13 @@ function validate(config: LatticeRouterConfig, targets: LatticeTargets): void {
   };
   nonEmpty(config.service, 'service');
   nonEmpty(config.listener, 'listener');
-  nonEmpty(targets.canary, 'canary target group');
+  // Lattice names target groups by id or ARN only: a name (as App Mesh nodes have) is refused before any call.
+  const targetGroup = (value: string | undefined, field: string) => {
+    if (value !== undefined && !TARGET_GROUP.test(value)) problems.push(`${field} must be a VPC Lattice target group id (tg-<17 characters>) or ARN, got "${value}"`);
+  };
+  targetGroup(targets.canary, 'target.canary');
+  targetGroup(targets.stable, 'target.stable');
   if (targets.stable !== undefined) {
-    nonEmpty(targets.stable, 'stable target group');
     if (idOf(targets.stable) === idOf(targets.canary)) problems.push(`stable and canary are the same target group "${idOf(targets.canary)}"`);
   }
   if (config.rules !== undefined) {

@@ -107,6 +107,11 @@ describe('LatticeRouter', () => {
       await expect(router({}, { canary, stable: unused }).snapshot()).rejects.toThrow(/forwards to the stable target group "tg-0bbbbbbbbbbbbbbbb"/);
     });
 
+    it('refuses a target that is not a target group id or ARN, naming the field, before any call', () => {
+      expect(() => router({}, { canary: 'user-service-v2' })).toThrow(/target.canary must be a VPC Lattice target group id .* got "user-service-v2"/);
+      expect(lattice.mock.calls()).toHaveLength(0);
+    });
+
     it('refuses a config whose stable and canary are one target group, before any call', () => {
       expect(() => router({}, { canary, stable: `arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/${canary}` })).toThrow(/same target group/);
       expect(lattice.mock.calls()).toHaveLength(0);

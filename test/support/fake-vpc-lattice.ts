@@ -69,6 +69,10 @@ export class FakeVpcLattice {
   onWrite: (route: string, action: RuleAction) => void = () => undefined;
   private readonly failures: Partial<Record<LatticeCommand, Error[]>> = {};
   private readonly lost: Partial<Record<LatticeCommand, number>> = {};
+  private readonly ignored: Partial<Record<LatticeCommand, number>> = {};
+  private readonly late: Partial<Record<LatticeCommand, number>> = {};
+  /** Writes accepted but not visible yet: applied after the next read (eventual consistency). */
+  private readonly pending = new Map<string, () => void>();
 
   /** `pageSize` makes ListRules page (AWS pages at maxResults, 100 at most). */
   constructor(readonly pageSize = 2) {
@@ -76,12 +80,12 @@ export class FakeVpcLattice {
     this.mock.on(GetListenerCommand).callsFake((input: { serviceIdentifier: string; listenerIdentifier: string }) => {
       this.enter('GetListener');
       this.checkListener(input);
-      return structuredClone(this.listener);
+      return this.afterRead('default', structuredClone(this.listener));
     });
     this.mock.on(GetRuleCommand).callsFake((input: { serviceIdentifier: string; listenerIdentifier: string; ruleIdentifier: string }) => {
       this.enter('GetRule');
       this.checkListener(input);
-      return structuredClone(this.rule(input.ruleIdentifier));
+      return this.afterRead(idOf(input.ruleIdentifier), structuredClone(this.rule(input.ruleIdentifier)));
     });
     this.mock.on(ListRulesCommand).callsFake((input: { serviceIdentifier: string; listenerIdentifier: string; nextToken?: string }) => {
       this.enter('ListRules');
@@ -115,25 +119,28 @@ export class FakeVpcLattice {
         throw new ConflictException({ message: `priority ${input.priority} is in use`, resourceId: rule.id!, resourceType: 'RULE', $metadata: { httpStatusCode: 409 } });
       }
       // PATCH: only what is sent changes.
-      if (input.match) rule.match = structuredClone(input.match);
-      if (input.priority !== undefined) rule.priority = input.priority;
-      if (input.action) rule.action = structuredClone(input.action);
-      rule.lastUpdatedAt = new Date();
-      this.applied('UpdateRule', rule.id!, rule.action!, input);
-      const { arn, id, name, isDefault, match, priority, action } = rule;
+      const next = { ...structuredClone(rule), lastUpdatedAt: new Date() };
+      if (input.match) next.match = structuredClone(input.match);
+      if (input.priority !== undefined) next.priority = input.priority;
+      if (input.action) next.action = structuredClone(input.action);
+      this.take('UpdateRule', rule.id!, () => Object.assign(rule, next));
+      this.applied('UpdateRule', rule.id!, next.action!, input);
+      const { arn, id, name, isDefault, match, priority, action } = next;
       return structuredClone({ arn, id, name, isDefault, match, priority, action });
     });
     this.mock.on(UpdateListenerCommand).callsFake((input: { serviceIdentifier: string; listenerIdentifier: string; defaultAction: RuleAction }) => {
       this.enter('UpdateListener');
       this.checkListener(input);
       this.checkAction(input.defaultAction);
-      this.listener.defaultAction = structuredClone(input.defaultAction);
-      this.listener.lastUpdatedAt = new Date();
-      // The default rule mirrors the listener's default action.
-      for (const r of this.rules.values()) if (r.isDefault) r.action = structuredClone(input.defaultAction);
+      this.take('UpdateListener', 'default', () => {
+        this.listener.defaultAction = structuredClone(input.defaultAction);
+        this.listener.lastUpdatedAt = new Date();
+        // The default rule mirrors the listener's default action.
+        for (const r of this.rules.values()) if (r.isDefault) r.action = structuredClone(input.defaultAction);
+      });
       this.applied('UpdateListener', 'default', input.defaultAction, input);
-      const { arn, id, name, protocol, port, serviceArn, serviceId, defaultAction } = this.listener;
-      return structuredClone({ arn, id, name, protocol, port, serviceArn, serviceId, defaultAction });
+      const { arn, id, name, protocol, port, serviceArn, serviceId } = this.listener;
+      return structuredClone({ arn, id, name, protocol, port, serviceArn, serviceId, defaultAction: input.defaultAction });
     });
   }
 
@@ -162,6 +169,16 @@ export class FakeVpcLattice {
   /** The next `count` writes of a command take effect but their answer is lost (a network fault after the fact). */
   loseNextAnswer(command: 'UpdateRule' | 'UpdateListener', count = 1): void {
     this.lost[command] = (this.lost[command] ?? 0) + count;
+  }
+
+  /** The next `count` writes of a command are answered as accepted but never take effect (a control plane that drops a change). */
+  ignoreNextWrites(command: 'UpdateRule' | 'UpdateListener', count = 1): void {
+    this.ignored[command] = (this.ignored[command] ?? 0) + count;
+  }
+
+  /** The next `count` writes of a command become visible only after the next read (the first read of that route after the write sees the old content). */
+  applyLate(command: 'UpdateRule' | 'UpdateListener', count = 1): void {
+    this.late[command] = (this.late[command] ?? 0) + count;
   }
 
   /** Another writer changes a route behind our back ('default' = the listener). */
@@ -208,6 +225,25 @@ export class FakeVpcLattice {
     this.calls[command] = (this.calls[command] ?? 0) + 1;
     const next = this.failures[command]?.shift();
     if (next) throw next;
+  }
+
+  private take(command: 'UpdateRule' | 'UpdateListener', route: string, apply: () => void): void {
+    if ((this.ignored[command] ?? 0) > 0) {
+      this.ignored[command]!--;
+      return;
+    }
+    if ((this.late[command] ?? 0) > 0) {
+      this.late[command]!--;
+      this.pending.set(route, apply);
+      return;
+    }
+    apply();
+  }
+
+  private afterRead<T>(route: string, answer: T): T {
+    this.pending.get(route)?.();
+    this.pending.delete(route);
+    return answer;
   }
 
   private applied(command: 'UpdateRule' | 'UpdateListener', route: string, action: RuleAction, input: Record<string, unknown>): void {

@@ -25,6 +25,9 @@ describe('VPC Lattice router in the local world (end to end)', () => {
     for (const step of result.steps) {
       expect(step.requests).toBeGreaterThan(50);
       expect(Math.abs(step.measuredShare - step.weight)).toBeLessThanOrEqual(5);
+      // Both clocks of a shift are measured: the write accepted, then the traffic following it.
+      expect(step.controlPlaneMs).toBeGreaterThanOrEqual(0);
+      expect(step.dataPlaneMs).toBeGreaterThanOrEqual(0);
     }
   });
 
@@ -34,5 +37,7 @@ describe('VPC Lattice router in the local world (end to end)', () => {
     expect(result.outcome).toBe('rolled back');
     expect(result.reason).toMatch(/5xx/);
     expect(result.canaryRequestsAfterRollback).toBe(0);
+    expect(result.rollbackWrite?.controlPlaneMs).toBeGreaterThanOrEqual(0);
+    expect(result.rollbackWrite?.dataPlaneMs).toBeGreaterThanOrEqual(0);
   });
 });

@@ -5,6 +5,7 @@ import type { BundleFigure } from './sections/bundles';
 import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
 import type { ScaleRun } from './sections/scale';
+import { renderRouters, type RouterBenchRow } from './sections/routers';
 
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
@@ -27,6 +28,7 @@ export interface BenchReport {
   bundles?: { packageMs: number; stale?: string; figures: BundleFigure[]; composition: { handler: string; parts: Array<{ source: string; bytes: number }> } };
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
+  routers?: RouterBenchRow[];
 }
 
 export const TARGETS = { transitionsPerStep: 3, lambdaPerStep: 1, zipKb: 150, initMs: 100 };
@@ -59,6 +61,7 @@ export function renderReport(r: BenchReport): string {
   if (r.bundles) out.push(...renderBundles(r.bundles));
   if (r.reaction) out.push(...renderReaction(r.reaction));
   if (r.scale) out.push(...renderScale(r.scale));
+  if (r.routers) out.push(...renderRouters(r.routers));
   return `${out.join('\n')}\n`;
 }
 

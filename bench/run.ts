@@ -22,8 +22,9 @@ import { bundleComposition, measureBundle, packagedZips, packageFunctions, ROOT,
 import { countRollout, EXAMPLES_DIR, type CountsResult, type Scenario } from './sections/counts';
 import { measureReaction, type ReactionRun } from './sections/reaction';
 import { measureScale, type ScaleRun } from './sections/scale';
+import { measureRouters } from './sections/routers';
 
-const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale'] as const;
+const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'routers'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -218,6 +219,12 @@ async function main(): Promise<void> {
         progress(`scale: N=${n} with traffic: ${r.promoted}/${n} promoted in ${(r.wallMs / 1000).toFixed(1)} s, CPU ${r.cpuMs.toFixed(0)} ms, traffic alone ${r.baselineCpuMs?.toFixed(0)} ms`);
       }
       report.scale = { runs };
+    });
+  }
+
+  if (args.only.has('routers')) {
+    await timed('routers', async () => {
+      report.routers = await measureRouters(args.reps, progress);
     });
   }
 

@@ -71,6 +71,8 @@ export interface LocalRunResult {
   canaryRequestsAfterRollback?: number;
   /** The rollback's restore write: when it was accepted, how long the call took, and ms until the canary was seen at 0 %. */
   rollbackWrite?: { acceptedAt: number; controlPlaneMs: number; dataPlaneMs?: number };
+  /** Epoch ms the runner first saw an alarm in ALARM (what EventBridge would deliver), if any. */
+  firstAlarmAt?: number;
   /** Non-2xx responses that the injected faults do not explain (should be 0). */
   unexplainedFailures: number;
   transitions: number;
@@ -122,6 +124,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const timers: NodeJS.Timeout[] = [];
   // Gates already being answered (a prompt may take a while; the poll must not ask twice).
   const answering = new Set<string>();
+  let firstAlarmAt: number | undefined;
 
   try {
     if (options.control) control = await startControlServer({ rolloutId, deps });
@@ -140,7 +143,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         for (const change of alarms.changes()) {
           timeline.add({ t: Date.now() - started, kind: 'info', label: `${change.name} ${change.state}`, detail: change.reason, ok: change.state !== 'ALARM' });
           view.alarm(change);
-          if (change.state === 'ALARM') void interrupt(change.name, change.reason ?? '');
+          if (change.state === 'ALARM') {
+            firstAlarmAt ??= Date.now();
+            void interrupt(change.name, change.reason ?? '');
+          }
         }
       }, 200),
     );
@@ -169,6 +175,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (options.reportPath) {
       result.reportPath = await writeReport(options.reportPath, buildReport(spec, result, timeline, started, { rps, options, stable, canary }));
     }
+    result.firstAlarmAt = firstAlarmAt;
     view.finish(result);
     return result;
   } finally {

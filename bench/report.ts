@@ -6,6 +6,7 @@ import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
 import type { ScaleRun } from './sections/scale';
 import { renderAnalysis, type AnalysisBench } from './sections/analysis';
+import { renderRouters, type RouterBenchRow } from './sections/routers';
 
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
@@ -29,6 +30,7 @@ export interface BenchReport {
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
   analysis?: AnalysisBench;
+  routers?: RouterBenchRow[];
 }
 
 export const TARGETS = { transitionsPerStep: 3, lambdaPerStep: 1, zipKb: 150, initMs: 100 };
@@ -62,6 +64,7 @@ export function renderReport(r: BenchReport): string {
   if (r.reaction) out.push(...renderReaction(r.reaction));
   if (r.analysis) out.push(...renderAnalysis(r.analysis));
   if (r.scale) out.push(...renderScale(r.scale));
+  if (r.routers) out.push(...renderRouters(r.routers));
   return `${out.join('\n')}\n`;
 }
 

@@ -23,8 +23,9 @@ import { countRollout, EXAMPLES_DIR, type CountsResult, type Scenario } from './
 import { measureReaction, type ReactionRun } from './sections/reaction';
 import { measureScale, type ScaleRun } from './sections/scale';
 import { measureAnalysis } from './sections/analysis';
+import { measureRouters } from './sections/routers';
 
-const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'analysis'] as const;
+const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'analysis', 'routers'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -226,6 +227,11 @@ async function main(): Promise<void> {
     await timed('analysis', async () => {
       report.analysis = await measureAnalysis();
       progress(`analysis: ${report.analysis.getMetricDataCalls} GetMetricData calls for ${report.analysis.judgements} judgements, ${report.analysis.metricsRequested} metrics requested`);
+    });
+  }
+  if (args.only.has('routers')) {
+    await timed('routers', async () => {
+      report.routers = await measureRouters(args.reps, progress);
     });
   }
 

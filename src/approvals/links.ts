@@ -1,4 +1,5 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { getSecureParameter } from './ssm';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { GateName } from './gates';
 import { redactingReplacer, registerSecret } from '../shared/redact';
@@ -89,12 +90,11 @@ const KEY_TTL_MS = 5 * 60 * 1000;
  * The signing key from an SSM SecureString parameter, cached for five minutes per process
  * (a rotated key takes effect within that time; links signed with the old key stop working).
  */
-export function ssmKeyProvider(parameterName: string, client: SSMClient = new SSMClient({}), now: () => number = Date.now): KeyProvider {
+export function ssmKeyProvider(parameterName: string, client?: SSMClient, now: () => number = Date.now): KeyProvider {
   let cached: { key: Buffer; at: number } | undefined;
   return async () => {
     if (cached && now() - cached.at < KEY_TTL_MS) return cached.key;
-    const out = await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
-    const value = out.Parameter?.Value;
+    const value = await getSecureParameter(parameterName, client);
     if (!value || value.length < 16) throw new Error(`approval key parameter ${parameterName} is missing or shorter than 16 characters`);
     registerSecret(value);
     cached = { key: Buffer.from(value, 'utf8'), at: now() };

@@ -1,6 +1,7 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { NOTIFY_PARAMETER_PREFIX } from '../spec/schema';
 import { registerSecret } from '../shared/redact';
+import { getSecureParameter } from './ssm';
 import { headline, type LifecycleEvent, type Notifier } from './notifier';
 
 /**
@@ -137,15 +138,15 @@ export function fetchPoster(fetchImpl: typeof fetch = globalThis.fetch, timeoutM
 }
 
 /** Resolves an SSM SecureString parameter to its value, cached per name for the life of the process. */
-export function ssmSecretReader(client: SSMClient = new SSMClient({})): (name: string) => Promise<string> {
+export function ssmSecretReader(client?: SSMClient): (name: string) => Promise<string> {
   const cache = new Map<string, Promise<string>>();
   return (name) => {
     let value = cache.get(name);
     if (!value) {
-      value = client.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((out) => {
-        if (!out.Parameter?.Value) throw new Error(`webhook parameter ${name} has no value`);
-        registerSecret(out.Parameter.Value);
-        return out.Parameter.Value;
+      value = getSecureParameter(name, client).then((parameter) => {
+        if (!parameter) throw new Error(`webhook parameter ${name} has no value`);
+        registerSecret(parameter);
+        return parameter;
       });
       // A failed read is not cached: the next event tries again.
       value.catch(() => cache.delete(name));

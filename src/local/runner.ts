@@ -7,6 +7,7 @@ import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
 import type { RolloutSpec } from '../spec';
 import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
+import { WriteLog, dataPlaneConvergenceMs } from './convergence';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
@@ -53,6 +54,10 @@ export interface StepMeasurement {
   /** Canary share of the requests carried while this step's weight was live, in percent. */
   measuredShare: number;
   verdict?: string;
+  /** Control plane: ms the router's write call took until accepted (all routes of the step written). */
+  controlPlaneMs?: number;
+  /** Data plane: ms from the write accepted to the first moment the measured canary share was within ±5 points of the weight (convergence.ts). */
+  dataPlaneMs?: number;
 }
 
 export interface LocalRunResult {
@@ -65,6 +70,10 @@ export interface LocalRunResult {
   load: LoadSummary;
   /** Requests the canary served after the rollback restored the route (should be 0). */
   canaryRequestsAfterRollback?: number;
+  /** The rollback's restore write: when it was accepted, how long the call took, and ms until the canary was seen at 0 %. */
+  rollbackWrite?: { acceptedAt: number; controlPlaneMs: number; dataPlaneMs?: number };
+  /** Epoch ms the runner first saw an alarm in ALARM (what EventBridge would deliver), if any. */
+  firstAlarmAt?: number;
   /** Non-2xx responses that the injected faults do not explain (should be 0). */
   unexplainedFailures: number;
   transitions: number;
@@ -95,10 +104,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
   const engine = new LocalEngine({ retryIntervalMs: 50 });
   const store = new MemoryStore();
+  const writes = new WriteLog();
   const notifier = new RecordingNotifier();
   const deps: Deps = {
     store,
-    routerFor: (s) => createRouter(s, routing.clients),
+    // Every write timed, whatever the router: control-plane time beside data-plane convergence.
+    routerFor: (s) => writes.wrap(createRouter(s, routing.clients)),
     checks: alarms,
     ...localAnalysisPorts(mesh.stats, spec, { canary, stable }),
     notifier,
@@ -115,6 +126,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const timers: NodeJS.Timeout[] = [];
   // Gates already being answered (a prompt may take a while; the poll must not ask twice).
   const answering = new Set<string>();
+  let firstAlarmAt: number | undefined;
 
   try {
     if (options.control) control = await startControlServer({ rolloutId, deps });
@@ -133,7 +145,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         for (const change of alarms.changes()) {
           timeline.add({ t: Date.now() - started, kind: 'info', label: `${change.name} ${change.state}`, detail: change.reason, ok: change.state !== 'ALARM' });
           view.alarm(change);
-          if (change.state === 'ALARM') void interrupt(change.name, change.reason ?? '');
+          if (change.state === 'ALARM') {
+            firstAlarmAt ??= Date.now();
+            void interrupt(change.name, change.reason ?? '');
+          }
         }
       }, 200),
     );
@@ -158,10 +173,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     const summary = await load.stop();
     for (const t of timers) clearInterval(t);
 
-    const result = summarize({ outcome, events, summary, mesh, stable, canary, started, rolledBackAt, engine, executionArn: execution.executionArn, rolloutId, spec });
+    const result = summarize({ outcome, events, summary, mesh, stable, canary, started, rolledBackAt, engine, executionArn: execution.executionArn, rolloutId, spec, writes });
     if (options.reportPath) {
       result.reportPath = await writeReport(options.reportPath, buildReport(spec, result, timeline, started, { rps, options, stable, canary }));
     }
+    result.firstAlarmAt = firstAlarmAt;
     view.finish(result);
     return result;
   } finally {
@@ -261,6 +277,7 @@ interface SummaryInput {
   executionArn: string;
   rolloutId: string;
   spec: RolloutSpec;
+  writes: WriteLog;
 }
 
 function summarize(input: SummaryInput): LocalRunResult {
@@ -275,8 +292,14 @@ function summarize(input: SummaryInput): LocalRunResult {
     const records = mesh.stats.since(from, to);
     const canaryRequests = records.filter((r) => r.target === canary).length;
     const verdict = events.find((e) => e.kind === 'verdict' && e.step === s.step && Date.parse(e.at) >= from)?.verdict;
-    return { index: s.step!, weight: s.weight!, startedAt: from - input.started, endedAt: to - input.started, requests: records.length, canaryRequests, measuredShare: records.length ? (100 * canaryRequests) / records.length : 0, verdict };
+    const write = input.writes.find('set', from, to, s.weight);
+    const convergence = write ? { controlPlaneMs: write.acceptedAt! - write.startedAt, dataPlaneMs: dataPlaneConvergenceMs(mesh.stats.since(write.acceptedAt!, to), canary, s.weight!, write.acceptedAt!) } : {};
+    return { index: s.step!, weight: s.weight!, startedAt: from - input.started, endedAt: to - input.started, requests: records.length, canaryRequests, measuredShare: records.length ? (100 * canaryRequests) / records.length : 0, verdict, ...convergence };
   });
+  const restore = kind !== 'promoted' ? input.writes.find('restore', input.started) : undefined;
+  const rollbackWrite = restore
+    ? { acceptedAt: restore.acceptedAt!, controlPlaneMs: restore.acceptedAt! - restore.startedAt, dataPlaneMs: dataPlaneConvergenceMs(mesh.stats.since(restore.acceptedAt!), canary, 0, restore.acceptedAt!, 0) }
+    : undefined;
   const afterEnd = kind !== 'promoted' && end ? mesh.stats.since(endAt + 1).filter((r) => r.target === canary).length : undefined;
   const unexplained = summary.failures.filter((f) => !f.injected).length;
   return {
@@ -288,6 +311,7 @@ function summarize(input: SummaryInput): LocalRunResult {
     steps,
     load: summary,
     canaryRequestsAfterRollback: afterEnd,
+    rollbackWrite,
     unexplainedFailures: unexplained,
     transitions: input.engine.transitions(input.executionArn),
     lambdaInvocations: { ...input.engine.invocations },
@@ -316,6 +340,8 @@ function buildReport(
     measuredCanaryShare: Math.round(s.measuredShare * 10) / 10,
     requests: s.requests,
     judgements: judgementsOf(verdicts, s.index),
+    controlPlaneMs: s.controlPlaneMs,
+    dataPlaneMs: s.dataPlaneMs,
   }));
   const byVersion: Record<string, number> = {};
   for (const [k, v] of Object.entries(result.load.byServedBy)) byVersion[k] = v;

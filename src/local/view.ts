@@ -64,6 +64,11 @@ export class LiveView {
     const share = result.steps.map((s) => `${s.weight}%→${s.measuredShare.toFixed(1)}%`).join(', ');
     this.out.write(`\nrequests: ${result.load.completed} carried, ${result.load.failures.length} non-2xx (${result.unexplainedFailures} not explained by injected faults)\n`);
     if (share) this.out.write(`canary share per step (set→measured): ${share}\n`);
+    const ms = (v: number | undefined) => (v === undefined ? 'never' : `${Math.round(v)} ms`);
+    const convergence = result.steps.filter((s) => s.controlPlaneMs !== undefined).map((s) => `${s.weight}%: ${ms(s.controlPlaneMs)} / ${ms(s.dataPlaneMs)}`);
+    if (convergence.length) this.out.write(`write accepted / traffic within ±5 points, per step: ${convergence.join(', ')}\n`);
+    const rb = result.rollbackWrite;
+    if (rb) this.out.write(`rollback write accepted in ${ms(rb.controlPlaneMs)}; canary at 0 % of traffic ${ms(rb.dataPlaneMs)} later\n`);
     if (result.canaryRequestsAfterRollback !== undefined) this.out.write(`canary requests after rollback: ${result.canaryRequestsAfterRollback}\n`);
     this.out.write(`state transitions: ${result.transitions}; Lambda invocations: ${Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0)}\n`);
     if (result.reportPath) this.out.write(`report: ${result.reportPath}\n`);

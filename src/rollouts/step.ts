@@ -3,6 +3,7 @@ import { hooksBeforeShift, stepChecks } from './analysis';
 import { bestEffort } from './best-effort';
 import type { Deps } from './deps';
 import type { ExecutionState, RolloutState } from './state';
+import { describeVerification, verifyShift } from './verify';
 
 /**
  * One traffic step in one Lambda invocation: judge the step that just baked, then shift to the
@@ -57,10 +58,12 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
   if (refused) return { ...r, counters, lastVerdict, action: 'rollback', reason: refused };
   const router = deps.routerFor(r.spec);
   const versions = await router.setCanaryWeight(r.snapshot, weight, r.versions);
+  // Read back before baking: a write the control plane accepted but does not show fails the step loudly.
+  const verified = await verifyShift(router, r.snapshot, weight);
   // From here the Task must return the new versions: a failure now would leave the state machine
   // believing in the old weight and versions.
   await bestEffort('record the shift', r.id, async () => {
-    await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s)` });
+    await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s), ${describeVerification(verified)}` });
     await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
   });
   return { ...r, versions, step: next, weight, stepStartedAt: now, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getDeps, type Deps } from '../rollouts/deps';
-import { toSpecIssues } from '../spec';
+import { toIssues } from '../spec/issues';
 import { classifyAwsError, ConfigurationError } from './errors';
 import { redactError, redactingReplacer } from './redact';
 
@@ -26,7 +26,7 @@ export function lambda<S extends z.ZodType, O>(name: string, schema: S, useCase:
   return middy(async (event: unknown, context: Context): Promise<O> => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
-      const issues = toSpecIssues(parsed.error)
+      const issues = toIssues(parsed.error)
         .map((i) => `${i.path || '(input)'}: ${i.message}`)
         .join('; ');
       throw new ConfigurationError(`${name}: invalid input: ${issues}`);

@@ -1,39 +1,9 @@
 import type { z } from 'zod';
 import { RolloutSpecSchema, type RolloutSpec } from './schema';
 import { SpecValidationError, type SpecIssue } from './errors';
+import { formatPath, toIssues } from './issues';
 
-/** `['strategy', 'steps', 2]` → `strategy.steps[2]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === 'number') return `${out}[${key}]`;
-    return out ? `${out}.${String(key)}` : String(key);
-  }, '');
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: { key: string; d: number } | undefined;
-  for (const c of candidates) {
-    const w = word.toLowerCase().replace(/[-_]/g, '');
-    const k = c.toLowerCase();
-    const d = w.startsWith(k) || k.startsWith(w) ? 1 : editDistance(w, k);
-    if (d <= Math.max(2, Math.floor(c.length / 3)) && (!best || d < best.d)) best = { key: c, d };
-  }
-  return best?.key;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
+export { formatPath };
 
 /** Known keys at a path of the schema, to suggest a fix for a typo. */
 function knownKeys(path: ReadonlyArray<PropertyKey>): string[] {
@@ -61,48 +31,9 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
-/** Keys renamed when the spec became router-neutral: an old spec fails with the new name, never silently. */
-const RENAMED: Record<string, string> = {
-  'target.virtualNode': 'target.canary',
-  'target.stableVirtualNode': 'target.stable',
-};
-
-/** Turns zod issues into our issues, one line each, unknown keys with a suggestion. */
+/** Turns zod issues into our issues, one line each, unknown keys of the spec with a suggestion. */
 export function toSpecIssues(error: z.ZodError): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      const known = knownKeys(issue.path);
-      for (const key of issue.keys) {
-        const renamed = RENAMED[formatPath([...issue.path, key])];
-        if (renamed) {
-          issues.push({ path: formatPath([...issue.path, key]), message: `was renamed: use ${renamed} (same value)` });
-          continue;
-        }
-        const hint = closest(key, known);
-        issues.push({
-          path: formatPath([...issue.path, key]),
-          message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`,
-        });
-      }
-      continue;
-    }
-    // zod 4 reports `input` only when asked (parseSpec asks); otherwise its default message tells.
-    const missing = 'input' in issue ? issue.input === undefined : / received undefined$/.test(issue.message);
-    if (issue.code === 'invalid_type' && missing) {
-      issues.push({ path: formatPath(issue.path), message: 'is required' });
-      continue;
-    }
-    if (issue.code === 'invalid_value' && 'values' in issue) {
-      issues.push({
-        path: formatPath(issue.path),
-        message: `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      });
-      continue;
-    }
-    issues.push({ path: formatPath(issue.path), message: issue.message });
-  }
-  return issues;
+  return toIssues(error, knownKeys);
 }
 
 /** Validates a parsed document (from YAML, JSON or an event) into a spec with defaults applied. */

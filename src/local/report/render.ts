@@ -550,13 +550,20 @@ function renderSteps(steps: ReportStep[]): string {
         `<tr class="step step-${escapeHtml(s.verdict ?? 'none')}"><td class="num">${escapeHtml(s.index)}</td>` +
         `<td class="num">${escapeHtml(round(num(s.weight), 2))}%</td><td>${verdictBadge(s.verdict)}</td>` +
         `<td class="num">${shareCell}</td><td class="num">${s.requests !== undefined ? fmtInt(s.requests) : '—'}</td>` +
+        `<td class="num">${convergenceCell(s)}</td>` +
         `<td>${escapeHtml(s.summary ?? '')}</td></tr>`
       );
     });
   return (
-    `<table class="steps"><thead><tr><th>#</th><th>Weight</th><th>Verdict</th><th>Measured share</th><th>Requests</th><th>Summary</th></tr></thead>` +
+    `<table class="steps"><thead><tr><th>#</th><th>Weight</th><th>Verdict</th><th>Measured share</th><th>Requests</th><th title="control plane: write call accepted / data plane: measured share within ±5 points">Write accepted / traffic follows</th><th>Summary</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`
   );
+}
+
+/** Control-plane and data-plane time of a step's weight write, in ms. */
+function convergenceCell(s: ReportStep): string {
+  if (s.controlPlaneMs === undefined) return '—';
+  return `${escapeHtml(Math.round(s.controlPlaneMs))} ms / ${s.dataPlaneMs === undefined ? 'not within ±5 pts' : `${escapeHtml(Math.round(s.dataPlaneMs))} ms`}`;
 }
 
 function renderEventLog(events: ReportEvent[]): string {

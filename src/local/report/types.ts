@@ -44,6 +44,10 @@ export interface ReportStep {
   /** percent 0-100 of requests the canary actually served during the step (same unit as weight) */
   measuredCanaryShare?: number;
   requests?: number;
+  /** ms the weight write took until the router's API accepted it (control plane) */
+  controlPlaneMs?: number;
+  /** ms from that acceptance until the measured canary share was within ±5 points of the weight (data plane) */
+  dataPlaneMs?: number;
   /** Every judgement of the step (re-checks included), with the checks and their evidence. */
   judgements?: Array<{ verdict: string; checks: ReportCheck[] }>;
 }

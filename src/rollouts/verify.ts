@@ -1,0 +1,60 @@
+import { CanaryError } from '../shared/errors';
+import type { RouterSnapshot, Target, TrafficRouter } from '../routers/port';
+
+/**
+ * The router accepted a weight write, but reading the routes back keeps showing other weights.
+ * Not retried by the Step task (a rewrite would not explain the mismatch): the state machine's
+ * Catch sends the rollout to Rollback, which restores the snapshot, so traffic is never left split
+ * in a state nobody asked for.
+ */
+export class WeightNotAppliedError extends CanaryError {}
+
+/** Pauses between read-backs: control planes such as ALB and VPC Lattice read eventually consistent right after a write. */
+export const VERIFY_DELAYS_MS = [250, 1000] as const;
+
+/** How a shift was confirmed: by reading it back (`reads` reads), or not at all because the router cannot tell. */
+export type ShiftVerification = { verified: true; reads: number } | { verified: false; reason: string };
+
+/**
+ * Reads every route back after a weight write and compares it with what `weight` should have
+ * produced. A mismatch is read again after each delay (a fresh write may not be visible yet);
+ * still wrong after the last one, the step fails loudly with WeightNotAppliedError naming the
+ * routes and both target lists. Runs inside the Step invocation: no extra state or Lambda call.
+ */
+export async function verifyShift(
+  router: TrafficRouter,
+  snapshot: RouterSnapshot,
+  weight: number,
+  delaysMs: readonly number[] = VERIFY_DELAYS_MS,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<ShiftVerification> {
+  for (let read = 1; ; read++) {
+    const result = await router.verify(snapshot, weight);
+    if (!result.supported) return { verified: false, reason: result.reason };
+    if (result.ok) return { verified: true, reads: read };
+    const delay = delaysMs[read - 1];
+    if (delay === undefined) {
+      const wrong = result.routes.filter((r) => !sameTargets(r.expected, r.actual));
+      throw new WeightNotAppliedError(
+        `canary weight ${weight}% was accepted by the ${router.kind} router but not found on ${wrong.length} route(s) after ${read} reads: ${wrong
+          .map((r) => `${r.key} has ${show(r.actual)}, expected ${show(r.expected)}`)
+          .join('; ')}`,
+      );
+    }
+    await sleep(delay);
+  }
+}
+
+/** A short note for the shift's history entry. */
+export function describeVerification(v: ShiftVerification): string {
+  return v.verified ? `read back as written${v.reads > 1 ? ` after ${v.reads} reads` : ''}` : `not verified: ${v.reason}`;
+}
+
+function sameTargets(a: Target[], b: Target[]): boolean {
+  const key = (ts: Target[]) => JSON.stringify([...ts].sort((x, y) => x.name.localeCompare(y.name)).map((t) => [t.name, t.weight]));
+  return key(a) === key(b);
+}
+
+function show(targets: Target[]): string {
+  return targets.map((t) => `${t.name}=${t.weight}`).join(', ') || 'no targets';
+}

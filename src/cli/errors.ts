@@ -1,5 +1,6 @@
 import { GateNotWaitingError, RolloutNotFoundError } from '../approvals/gates';
 import { TaskNotWaitingError } from '../rollouts/executions';
+import { LocalUsageError } from '../local/options';
 import { SpecValidationError } from '../spec';
 import { RouteLockedError } from '../shared/errors';
 
@@ -56,7 +57,7 @@ export function isAwsAccessError(error: unknown): boolean {
 /** The exit code and the one line to print for any error a command throws. */
 export function describeError(error: unknown): { exitCode: ExitCode; message: string } {
   if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
-  if (error instanceof SpecValidationError) return { exitCode: ExitCode.usage, message: error.message };
+  if (error instanceof SpecValidationError || error instanceof LocalUsageError) return { exitCode: ExitCode.usage, message: error.message };
   if (error instanceof RolloutNotFoundError) return { exitCode: ExitCode.notFound, message: error.message };
   if (error instanceof GateNotWaitingError || error instanceof TaskNotWaitingError || error instanceof RouteLockedError) {
     return { exitCode: ExitCode.conflict, message: error.message };

@@ -1,6 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApprovalMode } from './runner';
 
+/** Bad input to the local runner (a flag or the spec file), found before anything starts: exit 2. */
+export class LocalUsageError extends Error {
+  override readonly name = 'LocalUsageError';
+}
+
 /** Options of `npm run demo` and `canaryctl run --local`; kept free of the runner so the CLI starts fast. */
 export interface LocalCommandOptions {
   bake?: string;
@@ -10,6 +15,10 @@ export interface LocalCommandOptions {
   approve?: ApprovalMode;
   report?: string | false;
   out?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Whether stdin is a terminal (default: process.stdin.isTTY); tests set it. */
+  stdinIsTTY?: boolean;
+  /** Print the handlers' structured Lambda logs between the status lines. */
+  verbose?: boolean;
 }
 
 function rate(value: string): number {

@@ -1,6 +1,6 @@
 import './../shared/polyfills';
 import { RecordingNotifier, type LifecycleEvent } from '../approvals/notifier';
-import { decide } from '../approvals/gates';
+import { decide, pastTense } from '../approvals/gates';
 import { createLocalRouter } from '../routers/local';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
@@ -15,7 +15,7 @@ import { LocalMesh, type RouteSpec } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
 import { writeReport } from './report';
 import { startSampleService } from './sample-service';
-import { LiveView } from './view';
+import { approvalQuestion, LiveView } from './view';
 
 export type ApprovalMode = 'auto' | 'reject' | 'prompt' | 'wait';
 
@@ -199,14 +199,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (mode === 'auto') decision = 'approve';
     else if (mode === 'reject') decision = 'reject';
     else if (mode === 'prompt' && options.ask) {
-      const answer = await options.ask(`Approve ${gate.gate === 'beforeStart' ? 'starting' : 'promoting'} ${spec.name}? [y/N] `);
+      const answer = await view.ask(approvalQuestion(gate.gate, spec.name), options.ask);
       decision = /^y(es)?$/i.test(answer.trim()) ? 'approve' : 'reject';
       by = 'terminal prompt';
     }
     if (!decision) return; // 'wait': someone answers with canaryctl approve --local
     try {
       await decide({ rolloutId, decision, by, reason: `${decision} from the local runner` }, deps);
-      timeline.add({ t: Date.now() - started, kind: 'approval', label: `${decision}d (${by})`, ok: decision === 'approve' });
+      timeline.add({ t: Date.now() - started, kind: 'approval', label: `${pastTense(decision)} (${by})`, ok: decision === 'approve' });
     } catch (error) {
       view.warn(String(error));
     }

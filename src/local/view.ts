@@ -18,6 +18,8 @@ export class LiveView {
   private lastPlain = 0;
   private last: ReportSample | undefined;
   private state = 'Prepare';
+  /** Lines that arrive while a question is open: printed once it is answered, so nothing redraws over the question. */
+  private held: string[] | undefined;
 
   constructor(
     private readonly out: Out,
@@ -49,9 +51,28 @@ export class LiveView {
     this.line(`warning: ${message}`);
   }
 
+  /**
+   * Asks a question at the terminal. While it is open the view does not redraw and holds event
+   * lines back, so the question stays on the screen until it is answered.
+   */
+  async ask(question: string, ask: (question: string) => Promise<string>): Promise<string> {
+    this.clear();
+    if (this.tty) this.out.write(`${this.status()}\n`);
+    this.held = [];
+    try {
+      return await ask(question);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const text of held) this.line(text);
+      if (this.tty) this.redraw();
+    }
+  }
+
   sample(sample: ReportSample, state: string | undefined): void {
     this.last = sample;
     if (state) this.state = state;
+    if (this.held) return;
     if (this.tty) this.redraw();
     else if (Date.now() - this.lastPlain >= 2000) {
       this.lastPlain = Date.now();
@@ -85,6 +106,10 @@ export class LiveView {
   }
 
   private line(text: string): void {
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
     this.clear();
     this.out.write(`${text}\n`);
     if (this.tty) this.redraw();
@@ -93,7 +118,10 @@ export class LiveView {
   private redraw(): void {
     this.clear();
     const bar = this.last ? weightBar(this.last.canaryWeight) : '';
-    const lines = [this.status(), bar];
+    // A row wider than the terminal wraps, and moving up `drawn` rows would then leave a stale copy behind.
+    const width = (this.out as { columns?: number }).columns;
+    const status = this.status();
+    const lines = [width && status.length >= width ? `${status.slice(0, width - 2)}…` : status, bar];
     this.out.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
@@ -103,6 +131,13 @@ export class LiveView {
     this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
     this.drawn = 0;
   }
+}
+
+/** The approval question of the prompt mode; it says what a bare Enter does. */
+export function approvalQuestion(gate: 'beforeStart' | 'beforePromotion', specName: string): string {
+  return gate === 'beforeStart'
+    ? `Approve starting ${specName}? y = start, Enter = reject (nothing shifts) [y/N] `
+    : `Approve promoting ${specName}? y = promote, Enter = reject and roll back [y/N] `;
 }
 
 function weightBar(canaryWeight: number): string {

@@ -111,7 +111,7 @@ describe('local runner (end to end)', () => {
     const questions: string[] = [];
     const { result } = await run({ approve: 'prompt', ask: async (q) => (questions.push(q), 'y') });
 
-    expect(questions).toEqual(['Approve promoting demo? [y/N] ']);
+    expect(questions).toEqual(['Approve promoting demo? y = promote, Enter = reject and roll back [y/N] ']);
     expect(result.outcome).toBe('promoted');
     expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by terminal prompt');
   });

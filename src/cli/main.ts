@@ -228,6 +228,8 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
   ).action(
       run(async (cmd, spec: string) => {
         if (!cmd.opts().local) throw new CliError('run needs --local (deployed rollouts start with `canaryctl start`)', ExitCode.usage);
+        // Quiet like the demo: the handlers' Lambda logs only with --verbose (read when the runner loads).
+        process.env.POWERTOOLS_LOG_LEVEL ??= cmd.opts().verbose ? 'INFO' : 'SILENT';
         const runner = loadLocalRunner();
         const code = await runner.runLocalCommand(spec, { ...cmd.opts(), out: io.out });
         return typeof code === 'number' ? code : ExitCode.ok;

@@ -48,6 +48,7 @@ export function addLocalRunOptions(command: Command): Command {
     .option('--canary-latency <ms>', 'latency added to every canary response (e.g. 300ms)', milliseconds, 0)
     .addOption(new Option('--approve <mode>', 'answer approval gates: auto, reject, prompt (ask here), wait (answer with canaryctl approve --local)').choices(['auto', 'reject', 'prompt', 'wait']))
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
-    .option('--no-report', 'write no report');
+    .option('--no-report', 'write no report')
+    .option('--verbose', "print the handlers' structured Lambda logs between the status lines");
 }
 

@@ -34,6 +34,7 @@ export async function runLocalCommand(specPath: string, options: LocalCommandOpt
     ask: approve === 'prompt' ? askAtTerminal : undefined,
     reportPath: options.report === false ? undefined : options.report ?? 'rollout-report.html',
     control: true,
+    image: options.image,
     out,
   });
   return result.exitCode;

@@ -9,6 +9,8 @@ import type { RolloutSpec } from '../spec';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
+import { LOCAL_ECS_WAITS, LocalEcs, localSampleImage, sampleCanaryTasks } from './aws/ecs';
+import { createWorkload } from '../workloads';
 import { deliverAlarm } from './handlers';
 import { startLoad, type LoadSummary } from './load';
 import { LocalMesh, type RouteSpec } from './mesh';
@@ -39,6 +41,8 @@ export interface LocalRunOptions {
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
   ask?: (question: string) => Promise<string>;
+  /** The image a `target.ecs` spec deploys (default: a local sample image pinned by digest). */
+  image?: string;
 }
 
 export interface StepMeasurement {
@@ -90,6 +94,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 
   const stableSvc = await startSampleService({ version: 'stable', errorRate: options.stableErrors ?? 0, seed: 1 });
   const canarySvc = await startSampleService({ version: 'canary', errorRate: options.canaryErrors ?? 0, latencyMs: options.canaryLatencyMs ?? 0, seed: 2 });
+  // target.ecs: the ECS API played locally; its canary deployment starts the canary sample service.
+  const ecs = spec.target.ecs ? new LocalEcs(spec, sampleCanaryTasks(canarySvc)) : undefined;
   const mesh = new LocalMesh({ virtualRouter: appMesh.virtualRouter, nodes: { [stable]: stableSvc.url, [canary]: canarySvc.url } });
   const { url } = await mesh.start();
   const paths = routes.map((name, i) => {
@@ -98,12 +104,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   });
 
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
-  const engine = new LocalEngine({ retryIntervalMs: 50 });
+  const engine = new LocalEngine({ retryIntervalMs: 50, waitTimeOverrides: LOCAL_ECS_WAITS });
   const store = new MemoryStore();
   const notifier = new RecordingNotifier();
   const deps: Deps = {
     store,
     routerFor: (s) => createLocalRouter(s, mesh, appMesh.mesh, [stable, canary]),
+    ...(ecs ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { ecs: ecs.client }) } : {}),
     checks: alarms,
     notifier,
     executions: engine,
@@ -129,7 +136,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     view.start(rolloutId, url, control?.url);
     timeline.add({ t: 0, kind: 'start', label: `start ${spec.name}`, detail: `${stable} → ${canary}, steps ${spec.strategy.steps?.join('/') ?? 'stepWeight'}` });
 
-    const execution = engine.start({ spec: specForExecution(spec), source: 'local' }, rolloutId);
+    const image = ecs ? { image: options.image ?? localSampleImage(spec.name) } : {};
+    const execution = engine.start({ spec: specForExecution(spec), source: 'local', ...image }, rolloutId);
 
     // Alarm state changes reach the controller as EventBridge would deliver them.
     timers.push(
@@ -172,6 +180,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     for (const t of timers) clearInterval(t);
     await load.stop().catch(() => undefined);
     await control?.close();
+    await ecs?.close();
     configureDeps(undefined);
     await mesh.stop();
     await stableSvc.stop();

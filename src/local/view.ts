@@ -91,7 +91,9 @@ export class LiveView {
     const seconds = (result.durationMs / 1000).toFixed(1);
     const last =
       result.outcome === 'promoted'
-        ? `PROMOTED: ${this.ctx.canary} now takes all traffic (${seconds}s)`
+        ? this.ctx.spec.target.ecs
+          ? `PROMOTED: ${this.ctx.spec.target.ecs.primaryService} now runs the canary's version and takes all traffic (${seconds}s)`
+          : `PROMOTED: ${this.ctx.canary} now takes all traffic (${seconds}s)`
         : `${result.outcome === 'rolled back' ? 'ROLLED BACK' : 'FAILED'}: ${result.reason ?? 'unknown reason'} (${seconds}s)`;
     this.out.write(`${this.tty ? (result.outcome === 'promoted' ? '\x1b[32m' : '\x1b[31m') : ''}${last}${this.tty ? '\x1b[0m' : ''}\n`);
   }

@@ -113,11 +113,11 @@ function renderCounts(c: NonNullable<BenchReport['counts']>): string[] {
         c.model.map((m) => [m.spec, m.transitions, measured.get(m.spec)?.transitions ?? 'not run', m.lambdaInvocations, measured.has(m.spec) ? total(measured.get(m.spec)!.lambdaInvocations) : 'not run']),
       ),
       '',
-      'The model counts no approvalApi invocation (a decision can also come from `canaryctl approve`, which calls SendTaskSuccess directly); the measured run counts one per gate.',
+      'Both count one approvalApi invocation per approval gate: the decision arriving through the signed link. Answered with `canaryctl approve` (SendTaskSuccess directly) or by the local runner (`npm run demo`), a gate costs one invocation less.',
       '',
     );
   }
-  for (const s of c.skipped) out.push(`- **Skipped ${s.spec}:** ${s.reason}. (The bench passes an image pinned by digest and answers ECS calls with an empty mock; the spec is measured as soon as Prepare accepts it.)`);
+  for (const s of c.skipped) out.push(`- **Skipped ${s.spec}:** ${s.reason}. (The bench passes an image pinned by digest and answers ECS calls with the local ECS API, src/local/aws/ecs.ts.)`);
   if (c.skipped.length) out.push('');
   return out;
 }

@@ -17,7 +17,7 @@ import { LocalMesh, type RouteSpec } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
 import { writeReport } from './report';
 import { startSampleService } from './sample-service';
-import { approvalQuestion, LiveView } from './view';
+import { approvalQuestion, describeInvocations, LiveView } from './view';
 
 export type ApprovalMode = 'auto' | 'reject' | 'prompt' | 'wait';
 
@@ -336,7 +336,7 @@ function buildReport(
   const verdicts = result.events.filter((e) => e.kind === 'verdict');
   for (const v of verdicts) {
     if (v.verdict === 'healthy') continue;
-    timeline.add({ t: Date.parse(v.at) - started, kind: 'verdict', label: `step ${v.step! + 1} ${v.verdict}`, detail: v.message, step: v.step, ok: false });
+    timeline.add({ t: Date.parse(v.at) - started, kind: 'verdict', label: `step ${v.step! + 1} ${v.verdict}`, detail: v.message, step: v.step, ok: v.verdict === 'failed' ? false : undefined });
   }
   for (const s of result.steps) timeline.add({ t: s.startedAt, kind: 'shift', label: `shift ${s.weight}%`, step: s.index });
   const steps: ReportStep[] = result.steps.map((s) => ({
@@ -373,7 +373,7 @@ function buildReport(
       alarms: spec.analysis.alarms.join(', '),
       approval: ctx.options.approve ?? 'auto',
       stateTransitions: result.transitions,
-      lambdaInvocations: Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0),
+      lambdaInvocations: describeInvocations(result.lambdaInvocations),
     },
   };
 }

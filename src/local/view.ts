@@ -86,7 +86,7 @@ export class LiveView {
     this.out.write(`\nrequests: ${result.load.completed} carried, ${result.load.failures.length} non-2xx (${result.unexplainedFailures} not explained by injected faults)\n`);
     if (share) this.out.write(`canary share per step (set→measured): ${share}\n`);
     if (result.canaryRequestsAfterRollback !== undefined) this.out.write(`canary requests after rollback: ${result.canaryRequestsAfterRollback}\n`);
-    this.out.write(`state transitions: ${result.transitions}; Lambda invocations: ${Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0)}\n`);
+    this.out.write(`state transitions: ${result.transitions}; Lambda invocations: ${describeInvocations(result.lambdaInvocations)}\n`);
     if (result.reportPath) this.out.write(`report: ${result.reportPath}\n`);
     const seconds = (result.durationMs / 1000).toFixed(1);
     const last =
@@ -133,6 +133,19 @@ export class LiveView {
     this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
     this.drawn = 0;
   }
+}
+
+/**
+ * "8 (prepare 1, step 5, requestApproval 1, promote 1)": what the count counts. An approval answered
+ * here or with canaryctl needs no Lambda; through a signed link it adds one approvalApi invocation
+ * (the figure `canaryctl plan` and the README count).
+ */
+export function describeInvocations(byFunction: Record<string, number>): string {
+  const total = Object.values(byFunction).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(byFunction)
+    .filter(([, n]) => n > 0)
+    .map(([fn, n]) => `${fn} ${n}`);
+  return parts.length ? `${total} (${parts.join(', ')})` : String(total);
 }
 
 /** The approval question of the prompt mode; it says what a bare Enter does. */

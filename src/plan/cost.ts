@@ -122,6 +122,7 @@ export function estimateRolloutCost(
     assumptions: a,
     notes: [
       'every check passes at the first try; approvals answered at once (re-checks add cost)',
+      ...(gates ? [`Lambda invocations count one approvalApi per approval gate (answered through its signed link); canaryctl approve and the local runner answer without it, ${gates} fewer`] : []),
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
       `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,

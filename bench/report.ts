@@ -9,7 +9,7 @@ import type { ScaleRun } from './sections/scale';
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
   generatedAt: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; /** 1-minute load average when the run started and ended: a busy machine slows every time figure. */ loadAverage?: [number, number] };
   args: Record<string, unknown>;
   sectionsMs: Record<string, number>;
   totalMs?: number;
@@ -45,7 +45,8 @@ export function renderReport(r: BenchReport): string {
   const out: string[] = [];
   out.push('# canary-controller benchmark report', '');
   out.push(
-    `Generated ${r.generatedAt} by \`npm run bench\` on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node} (${r.machine.platform}). ` +
+    `Generated ${r.generatedAt} by \`npm run bench\` on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node} (${r.machine.platform})` +
+      `${r.machine.loadAverage ? `, load average ${r.machine.loadAverage[0].toFixed(1)} at the start and ${r.machine.loadAverage[1].toFixed(1)} at the end (times are slower on a busy machine; counts are not affected)` : ''}. ` +
       `Total wall time ${r.totalMs !== undefined ? `${(r.totalMs / 1000).toFixed(0)} s` : 'n/a'}` +
       ` (${Object.entries(r.sectionsMs)
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)

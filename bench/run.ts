@@ -10,7 +10,7 @@
 import './lib/env';
 import '../src/local/quiet';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { planRollout } from '../src/plan';
 import { alwaysOnControllerMonthlyCost, DEFAULT_COST_ASSUMPTIONS, estimateRolloutCost } from '../src/plan/cost';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   }
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage: [loadavg()[0]!, loadavg()[0]!] },
     args: { ...args, only: [...args.only] },
     sectionsMs: {},
     notes: [],
@@ -226,6 +226,7 @@ async function main(): Promise<void> {
   }
 
   report.totalMs = Date.now() - benchStarted;
+  report.machine.loadAverage = [report.machine.loadAverage![0], loadavg()[0]!];
   const md = renderReport(report);
   writeFileSync(join(__dirname, 'report.md'), md);
   writeFileSync(join(__dirname, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -265,6 +265,14 @@ function gappedPath(xs: number[], ys: Array<number | undefined>): { d: string; c
   return { d, count };
 }
 
+/**
+ * A rate needs requests: a window where a version got (almost) none is a gap, not a number
+ * (after a rollback the canary gets no traffic, so its lines must stop, not drift).
+ */
+function hasRate(v: VersionStats): boolean {
+  return (v.requests > 0 ? v.requests : v.rps) >= MIN_RATE_REQUESTS;
+}
+
 function renderChart(
   report: RolloutReport,
   samples: ReportSample[],
@@ -294,9 +302,11 @@ function renderChart(
   });
   const lanes = Math.max(1, laneEnds.length);
 
-  const errMax = Math.max(0, ...ds.flatMap((s) => [s.canary.errorRate, s.stable.errorRate]));
-  const p99Max = Math.max(0, ...ds.flatMap((s) => [s.canary.p99, s.stable.p99]));
-  const errScale = niceScale(Math.max(0.05, errMax * 1.15), 4);
+  // Scales from the windows that are drawn: one failed request out of two must not stretch the axis.
+  const drawn = ds.flatMap((s) => [s.canary, s.stable]).filter((v) => hasRate(v));
+  const errMax = Math.max(0, ...drawn.map((v) => v.errorRate));
+  const p99Max = Math.max(0, ...drawn.map((v) => v.p99));
+  const errScale = errMax * 1.15 >= 0.8 ? { max: 1, step: 0.25 } : niceScale(Math.max(0.05, errMax * 1.15), 4);
   const p99Scale = niceScale(Math.max(10, p99Max * 1.15), 4);
 
   const firstTop = labelTop + lanes * LANE_H + 30;
@@ -435,9 +445,7 @@ function renderChart(
         return v === undefined ? undefined : y(pWeight, v);
       }),
     );
-    // A rate needs requests: a window where a version got (almost) none is a gap, not a number
-    // (after a rollback the canary gets no traffic, so its lines must stop, not drift).
-    const active = (v: VersionStats): boolean => (v.requests > 0 ? v.requests : v.rps) >= MIN_RATE_REQUESTS;
+    const active = hasRate;
     const errStable = gappedPath(xs, ds.map((s) => (active(s.stable) ? y(pErr, s.stable.errorRate) : undefined)));
     const errCanary = gappedPath(xs, ds.map((s) => (active(s.canary) ? y(pErr, s.canary.errorRate) : undefined)));
     const latStable = gappedPath(xs, ds.map((s) => (active(s.stable) ? y(pLat, s.stable.p99) : undefined)));

@@ -288,7 +288,7 @@ describe('renderReport', () => {
       expect(Math.max(...xs)).toBeLessThan(xAt(20_000));
     }
     // Nor do those windows stretch the error-rate axis (every drawn rate here is below 1 %).
-    expect(Number(attr(elementsWithClass(html, 'panel-errors')[0]!, 'data-max'))).toBeLessThanOrEqual(0.05);
+    expect(Number(attr(elementsWithClass(html, 'panel-errors')[0]!, 'data-max'))).toBeLessThanOrEqual(0.1);
     // The stable version kept its traffic: its lines go on to the end.
     const [stable] = elementsWithClass(html, 'series-error-stable');
     expect(Math.max(...[...(attr(stable!, 'd') ?? '').matchAll(/[ML]([\d.]+),/g)].map((m) => Number(m[1])))).toBeGreaterThan(xAt(38_000));

@@ -170,7 +170,7 @@ function headline(rows: NonNullable<BenchReport['cost']>['rows']): string[] {
   const worst = healthy.reduce((a, b) => (b.usd.total! > a.usd.total! ? b : a));
   const share = (100 * worst.usd.stepFunctions!) / worst.usd.total!;
   return [
-    `Headline: a promoted 4-step rollout costs ${formatUsd(worst.usd.total!)} (${share.toFixed(0)} % of it Step Functions transitions); the always-on controller is cheaper only above ~${Math.round(worst.breakEven).toLocaleString('en-US')} rollouts a month (~${Math.round(worst.breakEven / 30).toLocaleString('en-US')} a day).`,
+    `Headline: the costliest promoted example (${worst.spec}) costs ${formatUsd(worst.usd.total!)} (${share.toFixed(0)} % of it Step Functions transitions); the always-on controller is cheaper only above ~${Math.round(worst.breakEven).toLocaleString('en-US')} rollouts a month (~${Math.round(worst.breakEven / 30).toLocaleString('en-US')} a day).`,
     '',
   ];
 }

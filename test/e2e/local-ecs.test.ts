@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runLocal, type LocalRunOptions } from '../../src/local/runner';
+import { planRollout } from '../../src/plan';
+import { estimateRolloutCost } from '../../src/plan/cost';
 import { parseSpecText } from '../../src/spec/load';
 
 /**
@@ -37,6 +39,10 @@ describe('examples/orders-ecs.yaml on the local runner', () => {
     // Every request the canary answered came after its deployment started its tasks.
     expect(result.load.byServedBy.canary).toBeGreaterThan(0);
     expect(result.unexplainedFailures).toBe(0);
+    // canaryctl plan's model predicts this run's counts (each deployment steady at its first check).
+    const estimate = estimateRolloutCost(planRollout(spec), spec).counts;
+    expect(result.transitions).toBe(estimate.stateTransitions);
+    expect(Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0)).toBe(estimate.lambdaInvocations);
     expect(output.trim().split('\n').at(-1)).toMatch(/^PROMOTED: orders-primary now runs the canary's version and takes all traffic/);
   });
 

@@ -11,7 +11,7 @@ import { renderRouters, type RouterBenchRow } from './sections/routers';
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
   generatedAt: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; /** 1-minute load average when the run started and ended: a busy machine slows every time figure. */ loadAverage?: [number, number] };
   args: Record<string, unknown>;
   sectionsMs: Record<string, number>;
   totalMs?: number;
@@ -49,7 +49,8 @@ export function renderReport(r: BenchReport): string {
   const out: string[] = [];
   out.push('# canary-controller benchmark report', '');
   out.push(
-    `Generated ${r.generatedAt} by \`npm run bench\` on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node} (${r.machine.platform}). ` +
+    `Generated ${r.generatedAt} by \`npm run bench\` on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node} (${r.machine.platform})` +
+      `${r.machine.loadAverage ? `, load average ${r.machine.loadAverage[0].toFixed(1)} at the start and ${r.machine.loadAverage[1].toFixed(1)} at the end (times are slower on a busy machine; counts are not affected)` : ''}. ` +
       `Total wall time ${r.totalMs !== undefined ? `${(r.totalMs / 1000).toFixed(0)} s` : 'n/a'}` +
       ` (${Object.entries(r.sectionsMs)
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
@@ -119,11 +120,11 @@ function renderCounts(c: NonNullable<BenchReport['counts']>): string[] {
         c.model.map((m) => [m.spec, m.transitions, measured.get(m.spec)?.transitions ?? 'not run', m.lambdaInvocations, measured.has(m.spec) ? total(measured.get(m.spec)!.lambdaInvocations) : 'not run']),
       ),
       '',
-      'The model counts no approvalApi invocation (a decision can also come from `canaryctl approve`, which calls SendTaskSuccess directly); the measured run counts one per gate.',
+      'Both count one approvalApi invocation per approval gate: the decision arriving through the signed link. Answered with `canaryctl approve` (SendTaskSuccess directly) or by the local runner (`npm run demo`), a gate costs one invocation less.',
       '',
     );
   }
-  for (const s of c.skipped) out.push(`- **Skipped ${s.spec}:** ${s.reason}. (The bench passes an image pinned by digest and answers ECS calls with an empty mock; the spec is measured as soon as Prepare accepts it.)`);
+  for (const s of c.skipped) out.push(`- **Skipped ${s.spec}:** ${s.reason}. (The bench passes an image pinned by digest and answers ECS calls with the local ECS API, src/local/aws/ecs.ts.)`);
   if (c.skipped.length) out.push('');
   return out;
 }
@@ -175,7 +176,7 @@ function headline(rows: NonNullable<BenchReport['cost']>['rows']): string[] {
   const worst = healthy.reduce((a, b) => (b.usd.total! > a.usd.total! ? b : a));
   const share = (100 * worst.usd.stepFunctions!) / worst.usd.total!;
   return [
-    `Headline: a promoted 4-step rollout costs ${formatUsd(worst.usd.total!)} (${share.toFixed(0)} % of it Step Functions transitions); the always-on controller is cheaper only above ~${Math.round(worst.breakEven).toLocaleString('en-US')} rollouts a month (~${Math.round(worst.breakEven / 30).toLocaleString('en-US')} a day).`,
+    `Headline: the costliest promoted example (${worst.spec}) costs ${formatUsd(worst.usd.total!)} (${share.toFixed(0)} % of it Step Functions transitions); the always-on controller is cheaper only above ~${Math.round(worst.breakEven).toLocaleString('en-US')} rollouts a month (~${Math.round(worst.breakEven / 30).toLocaleString('en-US')} a day).`,
     '',
   ];
 }

@@ -5,11 +5,12 @@
  *   npm run bench                               everything (~4-5 min on 2 cores)
  *   npm run bench -- --only counts,bundles       some sections (cost needs counts: it runs them)
  *   npm run bench -- --bakes 3,10 --reps 2       fewer reaction runs
+ *   npm run bench -- --update-reference          also replace the checked-in bench/reference/report.{md,json}
  */
 import './lib/env';
 import '../src/local/quiet';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { planRollout } from '../src/plan';
 import { alwaysOnControllerMonthlyCost, DEFAULT_COST_ASSUMPTIONS, estimateRolloutCost } from '../src/plan/cost';
@@ -70,9 +71,12 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
+  if (process.argv.includes('--update-reference') && args.only.size !== SECTIONS.length) {
+    throw new Error('--update-reference replaces the checked-in figures: run every section (no --only)');
+  }
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage: [loadavg()[0]!, loadavg()[0]!] },
     args: { ...args, only: [...args.only] },
     sectionsMs: {},
     notes: [],
@@ -236,10 +240,18 @@ async function main(): Promise<void> {
   }
 
   report.totalMs = Date.now() - benchStarted;
+  report.machine.loadAverage = [report.machine.loadAverage![0], loadavg()[0]!];
   const md = renderReport(report);
   writeFileSync(join(__dirname, 'report.md'), md);
   writeFileSync(join(__dirname, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   progress(`wrote bench/report.md and bench/report.json (total ${(report.totalMs / 1000).toFixed(1)} s)`);
+  if (process.argv.includes('--update-reference')) {
+    // The figures the README cites: checked in, with the date and machine in their header.
+    mkdirSync(join(__dirname, 'reference'), { recursive: true });
+    writeFileSync(join(__dirname, 'reference', 'report.md'), md);
+    writeFileSync(join(__dirname, 'reference', 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    progress('updated the checked-in reference: bench/reference/report.md and bench/reference/report.json');
+  }
 }
 
 main().then(

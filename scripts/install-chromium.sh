@@ -5,6 +5,12 @@ set -u
 
 target=/usr/bin/chromium
 
+# tmux gives the terminal test (test/e2e/terminal.test.ts) a real screen to read.
+if ! command -v tmux >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null 2>&1 \
+    || echo "install-chromium: WARNING: apt-get could not install tmux; the terminal test will fail under CI." >&2
+fi
+
 if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then
   echo "install-chromium: using CHROMIUM_PATH=$CHROMIUM_PATH, nothing to do"
   exit 0

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
 import { CloudWatchMetricData } from '../../src/analysis/metric-data';
 import { decide } from '../../src/approvals/gates';
 import { RecordingNotifier } from '../../src/approvals/notifier';
 import { DEFINITION_PATH } from '../../src/local/asl';
+import { LocalEcs, localSampleImage } from '../../src/local/aws/ecs';
+import { createWorkload } from '../../src/workloads';
 import { LocalEngine } from '../../src/local/engine';
 import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
 import { createRouter } from '../../src/routers';
@@ -78,14 +78,14 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
   );
   const alarms = new FakeAlarms();
   for (const a of spec.analysis.alarms) alarms.set(a, 'OK');
-  // The ECS workload is not called by the use cases yet; should it be, its calls are counted here instead of reaching AWS.
-  const ecs = mockClient(ECSClient);
+  // target.ecs: the real ECS adapter against the local ECS API (src/local/aws/ecs.ts), whose calls are counted.
+  const ecs = spec.target.ecs ? new LocalEcs(spec, { start: async () => undefined, stop: async () => undefined }) : undefined;
 
   const api: ApiCounts = {};
   const snapshot = (): ApiCounts => {
     const out: ApiCounts = { ...api };
     for (const call of mesh.mock.calls()) addCounts(out, { [`AppMesh.${commandName(call.args[0])}`]: 1 });
-    for (const call of ecs.calls()) addCounts(out, { [`ECS.${commandName(call.args[0])}`]: 1 });
+    for (const [op, n] of Object.entries(ecs?.calls() ?? {})) addCounts(out, { [`ECS.${op}`]: n });
     if (alarms.describeCalls) out['CloudWatch.DescribeAlarms'] = alarms.describeCalls;
     if (alarms.getMetricDataCalls) out['CloudWatch.GetMetricData'] = alarms.getMetricDataCalls;
     if (alarms.metricsRequested) out['CloudWatch.GetMetricData.metrics'] = alarms.metricsRequested;
@@ -105,12 +105,13 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
 
   // Every bake takes ~150 ms: the same state machine, a faster clock for callback waits only.
   const bakeSeconds = Math.max(1, spec.strategy.bake);
-  const engine = new LocalEngine({ timeScale: 0.15 / bakeSeconds, retryIntervalMs: 5, handlers });
+  const engine = new LocalEngine({ timeScale: 0.15 / bakeSeconds, retryIntervalMs: 5, handlers, waitTimeOverrides: { WaitForCanary: 20, WaitForPrimary: 20 } });
   const notifier = new RecordingNotifier();
   const rawStore = new MemoryStore();
   const deps: Deps = {
     store: countingStore(rawStore, api),
     routerFor: (s) => createRouter(s, { appMesh: mesh.client }),
+    ...(ecs ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { ecs: ecs.client }) } : {}),
     checks: new CloudWatchAlarms(alarms.client),
     metrics: new CloudWatchMetricData(alarms.client),
     notifier: countingNotifier(notifier, api),
@@ -144,7 +145,7 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
   const rolloutId = `${spec.name}-bench-${scenario === 'healthy' ? 'ok' : 'fail'}`;
   try {
     // An ECS target deploys an image: the execution input names one, pinned by digest, as a trigger would.
-    const image = spec.target.ecs ? { image: `${spec.name}@sha256:${'0'.repeat(64)}` } : {};
+    const image = spec.target.ecs ? { image: localSampleImage(spec.name) } : {};
     const execution = engine.start({ spec: JSON.parse(JSON.stringify(spec)), source: 'bench', ...image }, rolloutId);
     // Approvers answer at once (the bench polls the raw store, so its polling is not counted); in AWS the decision reaches the approvalApi Lambda (link) or SendTaskSuccess (canaryctl).
     const answered = new Set<string>();
@@ -197,7 +198,7 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
     configureDeps(undefined);
     mesh.restore();
     alarms.restore();
-    ecs.restore();
+    await ecs?.close();
   }
 }
 

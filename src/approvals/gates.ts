@@ -47,6 +47,11 @@ export async function requestApproval(req: ApprovalRequest, deps: Deps): Promise
   return { requested: true };
 }
 
+/** "approved" / "rejected", for messages about a decision. */
+export function pastTense(decision: 'approve' | 'reject'): 'approved' | 'rejected' {
+  return decision === 'approve' ? 'approved' : 'rejected';
+}
+
 export interface Decision {
   rolloutId: string;
   gate?: GateName;
@@ -84,6 +89,6 @@ export async function decide(d: Decision, deps: DecideDeps): Promise<{ rolloutId
   }
   const now = deps.now().toISOString();
   await deps.store.updateRollout(d.rolloutId, { gate: undefined, status: 'running' });
-  await deps.store.appendEvent(d.rolloutId, { at: now, kind: 'approval-decided', message: `${waiting.gate}: ${d.decision}d by ${by}${d.reason ? `: ${d.reason}` : ''}` });
+  await deps.store.appendEvent(d.rolloutId, { at: now, kind: 'approval-decided', message: `${waiting.gate}: ${pastTense(d.decision)} by ${by}${d.reason ? `: ${d.reason}` : ''}` });
   return { rolloutId: d.rolloutId, gate: waiting.gate, decision: d.decision };
 }

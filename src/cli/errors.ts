@@ -1,5 +1,6 @@
 import { GateNotWaitingError, RolloutNotFoundError } from '../approvals/gates';
 import { TaskNotWaitingError } from '../rollouts/executions';
+import { LocalUsageError } from '../local/options';
 import { SpecValidationError } from '../spec';
 import { RouteLockedError } from '../shared/errors';
 
@@ -53,17 +54,27 @@ export function isAwsAccessError(error: unknown): boolean {
   return false;
 }
 
+/** True for SDK errors that mean the AWS configuration is incomplete (no region, a bad region), before any request. */
+export function isAwsConfigError(error: unknown): boolean {
+  return error instanceof Error && /^(Region is missing|Invalid region in client config)/i.test(error.message);
+}
+
+const AWS_HINT = 'set --region or AWS_REGION, and credentials with --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID';
+
 /** The exit code and the one line to print for any error a command throws. */
 export function describeError(error: unknown): { exitCode: ExitCode; message: string } {
   if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
-  if (error instanceof SpecValidationError) return { exitCode: ExitCode.usage, message: error.message };
+  if (error instanceof SpecValidationError || error instanceof LocalUsageError) return { exitCode: ExitCode.usage, message: error.message };
   if (error instanceof RolloutNotFoundError) return { exitCode: ExitCode.notFound, message: error.message };
   if (error instanceof GateNotWaitingError || error instanceof TaskNotWaitingError || error instanceof RouteLockedError) {
     return { exitCode: ExitCode.conflict, message: error.message };
   }
+  if (isAwsConfigError(error)) {
+    return { exitCode: ExitCode.awsAccess, message: `AWS configuration problem: ${(error as Error).message.split('\n')[0]} (${AWS_HINT})` };
+  }
   if (isAwsAccessError(error)) {
     const e = error as Error;
-    return { exitCode: ExitCode.awsAccess, message: `AWS access problem: ${e.name}: ${e.message.split('\n')[0]} (check --profile/--region or your credentials)` };
+    return { exitCode: ExitCode.awsAccess, message: `AWS access problem: ${e.name}: ${e.message.split('\n')[0]} (${AWS_HINT})` };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { exitCode: ExitCode.unexpected, message: `${e.name === 'Error' ? '' : `${e.name}: `}${e.message.split('\n')[0]}` };
@@ -75,4 +86,4 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage error or invalid spec
   3  not found (unknown rollout, spec, lock or stack)
   4  conflict (gate not waiting, cannot abort or promote now, rollout already ended)
-  5  AWS access problem (no credentials, access denied)`;
+  5  AWS access problem (no region, no credentials, access denied)`;

@@ -2,11 +2,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { awsContext, type AwsOptions } from './aws';
-import { abortCommand, decideCommand, promoteCommand, unlockCommand } from './commands/control';
+import { abortCommand, checkUnlockInput, decideCommand, promoteCommand, unlockCommand } from './commands/control';
 import { historyCommand, listCommand, statusCommand } from './commands/inspect';
 import { planCommand, validateCommand } from './commands/offline';
 import { decideLocalCommand } from './commands/local';
-import { retryCommand, startCommand } from './commands/start';
+import { checkStartInput, retryCommand, startCommand } from './commands/start';
 import { addLocalRunOptions } from '../local/options';
 import type { CliContext, OutputContext } from './context';
 import { CliError, describeError, EXIT_CODES_HELP, ExitCode } from './errors';
@@ -183,7 +183,9 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
     .action(
       run(async (cmd, spec: string | undefined) => {
         const o = cmd.opts();
-        return startCommand(await context(cmd), spec, { json: globals(cmd).json, file: o.file, image: o.image, node: o.canary ?? o.node, revision: o.revision });
+        const opts = { json: globals(cmd).json, file: o.file, image: o.image, node: o.canary ?? o.node, revision: o.revision };
+        await checkStartInput(spec, opts); // local input first: a bad file fails without AWS
+        return startCommand(await context(cmd), spec, opts);
       }),
     );
 
@@ -196,7 +198,9 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
     .action(
       run(async (cmd, key: string) => {
         const o = cmd.opts();
-        return unlockCommand(await context(cmd), key, { json: globals(cmd).json, yes: o.yes, force: o.force });
+        const opts = { json: globals(cmd).json, yes: o.yes, force: o.force };
+        checkUnlockInput(key, opts); // local input first: no AWS call without --yes
+        return unlockCommand(await context(cmd), key, opts);
       }),
     );
 
@@ -228,6 +232,8 @@ export function buildProgram(io: MainIo, result: { code: number }): Command {
   ).action(
       run(async (cmd, spec: string) => {
         if (!cmd.opts().local) throw new CliError('run needs --local (deployed rollouts start with `canaryctl start`)', ExitCode.usage);
+        // Quiet like the demo: the handlers' Lambda logs only with --verbose (read when the runner loads).
+        process.env.POWERTOOLS_LOG_LEVEL ??= cmd.opts().verbose ? 'INFO' : 'SILENT';
         const runner = loadLocalRunner();
         const code = await runner.runLocalCommand(spec, { ...cmd.opts(), out: io.out });
         return typeof code === 'number' ? code : ExitCode.ok;

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -64,13 +65,59 @@ export async function startControlServer(opts: { rolloutId: string; deps: Deps; 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify({ url, rolloutId: opts.rolloutId, pid: process.pid, token }, null, 2), { mode: 0o600 });
+  const detach = removeOnAnyExit(file);
   return {
     url,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(file, { force: true });
+      detach();
+      removeIfOurs(file);
     },
   };
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * A control file left behind makes the next `canaryctl approve --local` talk to a dead port, so
+ * it goes on every way out: process.exit, an uncaught error, Ctrl-C, kill. Returns the undo.
+ */
+function removeOnAnyExit(file: string): () => void {
+  const onExit = () => removeIfOurs(file);
+  const onSignal = (signal: NodeJS.Signals) => {
+    detach();
+    removeIfOurs(file);
+    // Our listener replaced the default action; with it gone, the signal ends the process as before.
+    process.kill(process.pid, signal);
+  };
+  const detach = () => {
+    process.removeListener('exit', onExit);
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+  };
+  process.once('exit', onExit);
+  for (const s of SIGNALS) process.once(s, onSignal);
+  return detach;
+}
+
+/** Removes the control file unless another runner in this directory has written its own since. */
+function removeIfOurs(file: string): void {
+  try {
+    const owner = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
+    if (owner !== undefined && owner !== process.pid) return;
+  } catch {
+    // Missing or unreadable: nothing of ours to keep.
+  }
+  rmSync(file, { force: true });
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -82,11 +129,17 @@ export async function decideLocally(
   file: string = CONTROL_FILE,
 ): Promise<{ rolloutId: string; gate: string; decision: string }> {
   const { readFile } = require('node:fs/promises') as typeof import('node:fs/promises');
-  let control: { url: string; rolloutId: string; token?: string };
+  const notRunning = `no local rollout is running in this directory (no live runner behind ${file}): start one with npm run demo or canaryctl run --local`;
+  let control: { url: string; rolloutId: string; pid?: number; token?: string };
   try {
-    control = JSON.parse(await readFile(file, 'utf8')) as { url: string; rolloutId: string; token?: string };
+    control = JSON.parse(await readFile(file, 'utf8')) as { url: string; rolloutId: string; pid?: number; token?: string };
   } catch {
-    throw new Error(`no local rollout is running here (${file} not found): start one with npm run demo or canaryctl run --local`);
+    throw new Error(notRunning);
+  }
+  // A runner killed with SIGKILL cannot clean up after itself: its file names a process that is gone.
+  if (!isAlive(control.pid)) {
+    rmSync(file, { force: true });
+    throw new Error(notRunning);
   }
   const { request } = require('undici') as typeof import('undici');
   const res = await request(`${control.url}/decide`, {
@@ -95,6 +148,9 @@ export async function decideLocally(
     body: JSON.stringify({ ...input, rolloutId: input.rolloutId && input.rolloutId !== 'local' ? input.rolloutId : control.rolloutId }),
     headersTimeout: 5000,
     bodyTimeout: 5000,
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ECONNREFUSED') throw new Error(notRunning);
+    throw error;
   });
   const body = (await res.body.json()) as { error?: string; rolloutId: string; gate: string; decision: string };
   if (res.statusCode !== 200) throw Object.assign(new Error(body.error ?? `local runner answered ${res.statusCode}`), { statusCode: res.statusCode });

@@ -1,6 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApprovalMode } from './runner';
 
+/** Bad input to the local runner (a flag or the spec file), found before anything starts: exit 2. */
+export class LocalUsageError extends Error {
+  override readonly name = 'LocalUsageError';
+}
+
 /** Options of `npm run demo` and `canaryctl run --local`; kept free of the runner so the CLI starts fast. */
 export interface LocalCommandOptions {
   bake?: string;
@@ -10,6 +15,12 @@ export interface LocalCommandOptions {
   approve?: ApprovalMode;
   report?: string | false;
   out?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Whether stdin is a terminal (default: process.stdin.isTTY); tests set it. */
+  stdinIsTTY?: boolean;
+  /** The image a target.ecs spec deploys as the canary. */
+  image?: string;
+  /** Print the handlers' structured Lambda logs between the status lines. */
+  verbose?: boolean;
 }
 
 function rate(value: string): number {
@@ -39,6 +50,8 @@ export function addLocalRunOptions(command: Command): Command {
     .option('--canary-latency <ms>', 'latency added to every canary response (e.g. 300ms)', milliseconds, 0)
     .addOption(new Option('--approve <mode>', 'answer approval gates: auto, reject, prompt (ask here), wait (answer with canaryctl approve --local)').choices(['auto', 'reject', 'prompt', 'wait']))
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
-    .option('--no-report', 'write no report');
+    .option('--no-report', 'write no report')
+    .option('--image <uri>', 'image a target.ecs spec deploys, pinned by digest (default: a local sample image)')
+    .option('--verbose', "print the handlers' structured Lambda logs between the status lines");
 }
 

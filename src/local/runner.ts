@@ -1,6 +1,6 @@
 import './../shared/polyfills';
 import { RecordingNotifier, type LifecycleEvent } from '../approvals/notifier';
-import { decide } from '../approvals/gates';
+import { decide, pastTense } from '../approvals/gates';
 import { createRouter } from '../routers';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
@@ -11,6 +11,8 @@ import { WriteLog, dataPlaneConvergenceMs } from './convergence';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
+import { LOCAL_ECS_WAITS, LocalEcs, localSampleImage, sampleCanaryTasks } from './aws/ecs';
+import { createWorkload } from '../workloads';
 import { deliverAlarm } from './handlers';
 import { startLoad, type LoadSummary } from './load';
 import { createLocalRouting } from './aws';
@@ -18,7 +20,7 @@ import type { LocalMesh } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
 import { writeReport } from './report';
 import { startSampleService } from './sample-service';
-import { LiveView } from './view';
+import { approvalQuestion, describeInvocations, LiveView } from './view';
 
 export type ApprovalMode = 'auto' | 'reject' | 'prompt' | 'wait';
 
@@ -42,6 +44,8 @@ export interface LocalRunOptions {
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
   ask?: (question: string) => Promise<string>;
+  /** The image a `target.ecs` spec deploys (default: a local sample image pinned by digest). */
+  image?: string;
 }
 
 export interface StepMeasurement {
@@ -99,10 +103,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   // The router the spec names, played locally: its AWS API answered over a mesh carrying real traffic.
   const routing = createLocalRouting(spec, { stable: stableSvc.url, canary: canarySvc.url });
   const { mesh, stable, canary, paths } = routing;
+  // target.ecs: the ECS API played locally; its canary deployment starts the canary sample service.
+  const ecs = spec.target.ecs ? new LocalEcs(spec, sampleCanaryTasks(canarySvc)) : undefined;
   const { url } = await mesh.start();
 
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
-  const engine = new LocalEngine({ retryIntervalMs: 50 });
+  const engine = new LocalEngine({ retryIntervalMs: 50, waitTimeOverrides: LOCAL_ECS_WAITS });
   const store = new MemoryStore();
   const writes = new WriteLog();
   const notifier = new RecordingNotifier();
@@ -110,6 +116,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     store,
     // Every write timed, whatever the router: control-plane time beside data-plane convergence.
     routerFor: (s) => writes.wrap(createRouter(s, routing.clients)),
+    ...(ecs ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { ecs: ecs.client }) } : {}),
     checks: alarms,
     ...localAnalysisPorts(mesh.stats, spec, { canary, stable }),
     notifier,
@@ -137,7 +144,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     view.start(rolloutId, url, control?.url);
     timeline.add({ t: 0, kind: 'start', label: `start ${spec.name}`, detail: `${stable} → ${canary}, steps ${spec.strategy.steps?.join('/') ?? 'stepWeight'}` });
 
-    const execution = engine.start({ spec: specForExecution(spec), source: 'local' }, rolloutId);
+    const image = ecs ? { image: options.image ?? localSampleImage(spec.name) } : {};
+    const execution = engine.start({ spec: specForExecution(spec), source: 'local', ...image }, rolloutId);
 
     // Alarm state changes reach the controller as EventBridge would deliver them.
     timers.push(
@@ -184,6 +192,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     for (const t of timers) clearInterval(t);
     await load.stop().catch(() => undefined);
     await control?.close();
+    await ecs?.close();
     configureDeps(undefined);
     await mesh.stop();
     await stableSvc.stop();
@@ -211,14 +220,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (mode === 'auto') decision = 'approve';
     else if (mode === 'reject') decision = 'reject';
     else if (mode === 'prompt' && options.ask) {
-      const answer = await options.ask(`Approve ${gate.gate === 'beforeStart' ? 'starting' : 'promoting'} ${spec.name}? [y/N] `);
+      const answer = await view.ask(approvalQuestion(gate.gate, spec.name), options.ask);
       decision = /^y(es)?$/i.test(answer.trim()) ? 'approve' : 'reject';
       by = 'terminal prompt';
     }
     if (!decision) return; // 'wait': someone answers with canaryctl approve --local
     try {
       await decide({ rolloutId, decision, by, reason: `${decision} from the local runner` }, deps);
-      timeline.add({ t: Date.now() - started, kind: 'approval', label: `${decision}d (${by})`, ok: decision === 'approve' });
+      timeline.add({ t: Date.now() - started, kind: 'approval', label: `${pastTense(decision)} (${by})`, ok: decision === 'approve' });
     } catch (error) {
       view.warn(String(error));
     }
@@ -329,7 +338,7 @@ function buildReport(
   const verdicts = result.events.filter((e) => e.kind === 'verdict');
   for (const v of verdicts) {
     if (v.verdict === 'healthy') continue;
-    timeline.add({ t: Date.parse(v.at) - started, kind: 'verdict', label: `step ${v.step! + 1} ${v.verdict}`, detail: v.message, step: v.step, ok: false });
+    timeline.add({ t: Date.parse(v.at) - started, kind: 'verdict', label: `step ${v.step! + 1} ${v.verdict}`, detail: v.message, step: v.step, ok: v.verdict === 'failed' ? false : undefined });
   }
   for (const s of result.steps) timeline.add({ t: s.startedAt, kind: 'shift', label: `shift ${s.weight}%`, step: s.index });
   const steps: ReportStep[] = result.steps.map((s) => ({
@@ -369,7 +378,7 @@ function buildReport(
       alarms: spec.analysis.alarms.join(', '),
       approval: ctx.options.approve ?? 'auto',
       stateTransitions: result.transitions,
-      lambdaInvocations: Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0),
+      lambdaInvocations: describeInvocations(result.lambdaInvocations),
     },
   };
 }

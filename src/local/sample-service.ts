@@ -15,6 +15,8 @@ export interface SampleServiceOptions {
   seed?: number;
   /** Interface to listen on; loopback by default. */
   host?: string;
+  /** false: no tasks run yet (a local ECS service before its deploy); connections are dropped until setRunning(true). */
+  running?: boolean;
 }
 
 /** Faults that can be changed while the service runs. */
@@ -29,6 +31,8 @@ export interface SampleService {
   port: number;
   stop(): Promise<void>;
   setFaults(faults: SampleFaults): void;
+  /** Starts or stops answering, as tasks starting or stopping would; the port stays reserved. */
+  setRunning(running: boolean): void;
 }
 
 /** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
@@ -99,7 +103,9 @@ export async function startSampleService(opts: SampleServiceOptions): Promise<Sa
   const seed = opts.seed ?? 1;
   let schedule = new FaultSchedule(opts.errorRate ?? 0, seed);
   let latencyMs = checkLatency(opts.latencyMs ?? 0);
+  let running = opts.running ?? true;
   const server = createServer((req, res) => {
+    if (!running) return void req.socket.destroy();
     req.resume();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return reply(res, 200, { version: opts.version, status: 'ok' }, { 'x-served-by': opts.version });
@@ -122,6 +128,11 @@ export async function startSampleService(opts: SampleServiceOptions): Promise<Sa
     setFaults(faults) {
       if (faults.errorRate !== undefined) schedule = new FaultSchedule(faults.errorRate, seed);
       if (faults.latencyMs !== undefined) latencyMs = checkLatency(faults.latencyMs);
+    },
+    setRunning(value) {
+      running = value;
+      // Stopping tasks drain: requests in flight finish, idle keep-alive connections close.
+      if (!running) server.closeIdleConnections();
     },
   };
 }

@@ -18,6 +18,8 @@ export class LiveView {
   private lastPlain = 0;
   private last: ReportSample | undefined;
   private state = 'Prepare';
+  /** Lines that arrive while a question is open: printed once it is answered, so nothing redraws over the question. */
+  private held: string[] | undefined;
 
   constructor(
     private readonly out: Out,
@@ -49,9 +51,28 @@ export class LiveView {
     this.line(`warning: ${message}`);
   }
 
+  /**
+   * Asks a question at the terminal. While it is open the view does not redraw and holds event
+   * lines back, so the question stays on the screen until it is answered.
+   */
+  async ask(question: string, ask: (question: string) => Promise<string>): Promise<string> {
+    this.clear();
+    if (this.tty) this.out.write(`${this.status()}\n`);
+    this.held = [];
+    try {
+      return await ask(question);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const text of held) this.line(text);
+      if (this.tty) this.redraw();
+    }
+  }
+
   sample(sample: ReportSample, state: string | undefined): void {
     this.last = sample;
     if (state) this.state = state;
+    if (this.held) return;
     if (this.tty) this.redraw();
     else if (Date.now() - this.lastPlain >= 2000) {
       this.lastPlain = Date.now();
@@ -70,12 +91,14 @@ export class LiveView {
     const rb = result.rollbackWrite;
     if (rb) this.out.write(`rollback write accepted in ${ms(rb.controlPlaneMs)}; canary at 0 % of traffic ${ms(rb.dataPlaneMs)} later\n`);
     if (result.canaryRequestsAfterRollback !== undefined) this.out.write(`canary requests after rollback: ${result.canaryRequestsAfterRollback}\n`);
-    this.out.write(`state transitions: ${result.transitions}; Lambda invocations: ${Object.values(result.lambdaInvocations).reduce((a, b) => a + b, 0)}\n`);
+    this.out.write(`state transitions: ${result.transitions}; Lambda invocations: ${describeInvocations(result.lambdaInvocations)}\n`);
     if (result.reportPath) this.out.write(`report: ${result.reportPath}\n`);
     const seconds = (result.durationMs / 1000).toFixed(1);
     const last =
       result.outcome === 'promoted'
-        ? `PROMOTED: ${this.ctx.canary} now takes all traffic (${seconds}s)`
+        ? this.ctx.spec.target.ecs
+          ? `PROMOTED: ${this.ctx.spec.target.ecs.primaryService} now runs the canary's version and takes all traffic (${seconds}s)`
+          : `PROMOTED: ${this.ctx.canary} now takes all traffic (${seconds}s)`
         : `${result.outcome === 'rolled back' ? 'ROLLED BACK' : 'FAILED'}: ${result.reason ?? 'unknown reason'} (${seconds}s)`;
     this.out.write(`${this.tty ? (result.outcome === 'promoted' ? '\x1b[32m' : '\x1b[31m') : ''}${last}${this.tty ? '\x1b[0m' : ''}\n`);
   }
@@ -90,6 +113,10 @@ export class LiveView {
   }
 
   private line(text: string): void {
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
     this.clear();
     this.out.write(`${text}\n`);
     if (this.tty) this.redraw();
@@ -98,7 +125,10 @@ export class LiveView {
   private redraw(): void {
     this.clear();
     const bar = this.last ? weightBar(this.last.canaryWeight) : '';
-    const lines = [this.status(), bar];
+    // A row wider than the terminal wraps, and moving up `drawn` rows would then leave a stale copy behind.
+    const width = (this.out as { columns?: number }).columns;
+    const status = this.status();
+    const lines = [width && status.length >= width ? `${status.slice(0, width - 2)}…` : status, bar];
     this.out.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
@@ -108,6 +138,26 @@ export class LiveView {
     this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
     this.drawn = 0;
   }
+}
+
+/**
+ * "8 (prepare 1, step 5, requestApproval 1, promote 1)": what the count counts. An approval answered
+ * here or with canaryctl needs no Lambda; through a signed link it adds one approvalApi invocation
+ * (the figure `canaryctl plan` and the README count).
+ */
+export function describeInvocations(byFunction: Record<string, number>): string {
+  const total = Object.values(byFunction).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(byFunction)
+    .filter(([, n]) => n > 0)
+    .map(([fn, n]) => `${fn} ${n}`);
+  return parts.length ? `${total} (${parts.join(', ')})` : String(total);
+}
+
+/** The approval question of the prompt mode; it says what a bare Enter does. */
+export function approvalQuestion(gate: 'beforeStart' | 'beforePromotion', specName: string): string {
+  return gate === 'beforeStart'
+    ? `Approve starting ${specName}? y = start, Enter = reject (nothing shifts) [y/N] `
+    : `Approve promoting ${specName}? y = promote, Enter = reject and roll back [y/N] `;
 }
 
 function weightBar(canaryWeight: number): string {

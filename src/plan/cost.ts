@@ -80,7 +80,7 @@ export interface RolloutCost {
  */
 export function estimateRolloutCost(
   plan: Pick<RolloutPlan, 'steps'>,
-  spec: Pick<RolloutSpec, 'approval' | 'analysis'>,
+  spec: Pick<RolloutSpec, 'approval' | 'analysis'> & { target?: Pick<RolloutSpec['target'], 'ecs'> },
   overrides: Partial<CostAssumptions> = {},
 ): RolloutCost {
   const a = { ...DEFAULT_COST_ASSUMPTIONS, ...overrides };
@@ -92,10 +92,16 @@ export function estimateRolloutCost(
   // Prepare + ApprovalBeforeStart?; each gate its Task + the Choice after it (DeployCanary? or
   // PromoteWorkload?); each traffic step Step + Route + Bake; then the final Step (judges the
   // last step) + Route + Promote + Promoted. bench/report.md checks this against a real run.
-  const stateTransitions = 2 + 2 * gates + 3 * steps + 4;
+  // target.ecs adds DeployCanary + WaitForCanary + CheckCanary + CanaryReady? before the first
+  // step, and PromotePrimary + WaitForPrimary + CheckPrimary + PrimaryReady? + FinishPromotion in
+  // place of Promote, each deployment steady at its first check (every further 15 s poll: 3
+  // transitions and 1 checkWorkload invocation more).
+  const ecs = spec.target?.ecs ? 1 : 0;
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 4 + 8 * ecs;
   // prepare, one step per traffic step, the final step, promote; per gate requestApproval and
-  // the approval endpoint's Lambda when someone answers through a link.
-  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates;
+  // the approval endpoint's Lambda when someone answers through a link. ECS: deployCanary, two
+  // checkWorkload, promoteWorkload twice (promote and finish) instead of promote.
+  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates + 4 * ecs;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
   const describeAlarmsCalls = alarmBatches * (1 + steps);
@@ -128,7 +134,8 @@ export function estimateRolloutCost(
     usd: { stepFunctions, lambda, cloudWatch, dynamoDb, messaging, total: stepFunctions + lambda + cloudWatch + dynamoDb + messaging },
     assumptions: a,
     notes: [
-      'every check passes at the first try; approvals answered at once (re-checks add cost)',
+      `every check passes at the first try; approvals answered at once${ecs ? '; each ECS deployment steady at its first check' : ''} (re-checks add cost)`,
+      ...(gates ? [`Lambda invocations count one approvalApi per approval gate (answered through its signed link); canaryctl approve and the local runner answer without it, ${gates} fewer`] : []),
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
       `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,

@@ -66,6 +66,8 @@ describe('local runner (end to end)', () => {
     // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, Promoted.
     expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 2);
     expect(healthy.result.lambdaInvocations.step).toBe(5);
+    // The summary line says what it counts (the plan's 9 adds the approval link's approvalApi).
+    expect(healthy.output).toContain('Lambda invocations: 8 (prepare 1, step 5, requestApproval 1, promote 1)');
   });
 
   it('writes a self-contained report that renders in Chromium with the timeline', async () => {
@@ -111,7 +113,7 @@ describe('local runner (end to end)', () => {
     const questions: string[] = [];
     const { result } = await run({ approve: 'prompt', ask: async (q) => (questions.push(q), 'y') });
 
-    expect(questions).toEqual(['Approve promoting demo? [y/N] ']);
+    expect(questions).toEqual(['Approve promoting demo? y = promote, Enter = reject and roll back [y/N] ']);
     expect(result.outcome).toBe('promoted');
     expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by terminal prompt');
   });
@@ -141,6 +143,7 @@ describe('local runner (end to end)', () => {
 
     expect(result.outcome).toBe('rolled back');
     expect(result.reason).toContain('approval rejected');
+    expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('beforePromotion: rejected by demo --approve reject');
     expect(result.steps.map((s) => s.verdict)).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
     expect(result.canaryRequestsAfterRollback).toBe(0);
   });

@@ -148,15 +148,20 @@ export interface UnlockOptions {
   force?: boolean;
 }
 
+/** What `unlock` checks before any AWS call: clearing a lock needs --yes. */
+export function checkUnlockInput(key: string, opts: UnlockOptions): void {
+  if (!opts.yes) {
+    throw new CliError(`refusing to clear the lock of ${key} without --yes (check the route's weights first)`, ExitCode.usage);
+  }
+}
+
 /**
  * `canaryctl unlock <route-key>`: clears a route lock, normally one flagged after a failed
  * rollback once an operator has checked the route. Refuses a lock held by a running rollout
  * unless --force.
  */
 export async function unlockCommand(ctx: CliContext, key: string, opts: UnlockOptions = {}): Promise<number> {
-  if (!opts.yes) {
-    throw new CliError(`refusing to clear the lock of ${key} without --yes (check the route's weights first)`, ExitCode.usage);
-  }
+  checkUnlockInput(key, opts);
   const lock = await ctx.store.getLock(key);
   if (!lock) throw new CliError(`no lock on route ${key}`, ExitCode.notFound);
   if (!lock.needsAttention && !opts.force && (await ctx.executions.isRunning(lock.executionArn))) {

@@ -1,3 +1,4 @@
+import { pastTense } from '../../approvals/gates';
 import type { OutputContext } from '../context';
 import { CliError, ExitCode } from '../errors';
 
@@ -12,7 +13,7 @@ export async function decideLocalCommand(
   const { decideLocally } = require('../../local/control') as typeof import('../../local/control');
   try {
     const result = await decideLocally({ rolloutId: rollout, decision, reason: opts.reason, by: opts.by });
-    ctx.out.write(opts.json ? `${JSON.stringify(result)}\n` : `${result.rolloutId}: ${result.gate} ${decision}d\n`);
+    ctx.out.write(opts.json ? `${JSON.stringify(result)}\n` : `${result.rolloutId}: ${result.gate} ${pastTense(decision)}\n`);
     return ExitCode.ok;
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;

@@ -44,19 +44,16 @@ export interface StartOptions {
 export async function startCommand(ctx: CliContext, specName: string | undefined, opts: StartOptions = {}): Promise<number> {
   let spec: Record<string, unknown>;
   let revision = opts.revision;
-  if (opts.file) {
-    spec = (await loadSpecFile(opts.file)) as unknown as Record<string, unknown>;
-    if (specName && spec.name !== specName) {
-      throw new CliError(`${opts.file} defines spec ${String(spec.name)}, not ${specName}`, ExitCode.usage);
-    }
+  const fromFile = await checkStartInput(specName, opts);
+  if (fromFile) {
+    spec = fromFile;
   } else {
-    if (!specName) throw new CliError('name a spec, or pass --file <spec.yaml>', ExitCode.usage);
     const [newest] = await ctx.store.listRollouts({ specName, limit: 1 });
     if (!newest?.spec) throw new CliError(`spec ${specName} not found: no rollout of it is recorded; pass --file <spec.yaml>`, ExitCode.notFound);
     spec = structuredClone(newest.spec) as Record<string, unknown>;
     revision ??= newest.revision;
   }
-  if (opts.node) spec = { ...spec, target: { ...(spec.target as Record<string, unknown>), canary: opts.node } };
+  spec = withCanary(spec, opts.node);
   // Fail here, with the field named, rather than in Prepare.
   const valid = parseSpec(spec, opts.file ?? `spec of ${specName}`);
   const by = ctx.user ?? 'canaryctl';
@@ -72,6 +69,27 @@ export async function startCommand(ctx: CliContext, specName: string | undefined
   if (opts.json) printJson(ctx, { rolloutId: name, executionArn, specName: valid.name, revision: revision ?? null, image: opts.image ?? null });
   else write(ctx.out, `Started rollout ${name} of ${valid.name}${revision ? ` at ${revision}` : ''}${opts.image ? ` with ${opts.image}` : ''}. Follow with: canaryctl status ${name}`);
   return ExitCode.ok;
+}
+
+/**
+ * What `start` can check without AWS: a spec name or --file, and the file's spec (valid, with
+ * --canary applied, and named as asked). Runs before any AWS call; returns the file's spec.
+ */
+export async function checkStartInput(specName: string | undefined, opts: StartOptions): Promise<Record<string, unknown> | undefined> {
+  if (!opts.file) {
+    if (!specName) throw new CliError('name a spec, or pass --file <spec.yaml>', ExitCode.usage);
+    return undefined;
+  }
+  const spec = (await loadSpecFile(opts.file)) as unknown as Record<string, unknown>;
+  if (specName && spec.name !== specName) {
+    throw new CliError(`${opts.file} defines spec ${String(spec.name)}, not ${specName}`, ExitCode.usage);
+  }
+  parseSpec(withCanary(spec, opts.node), opts.file);
+  return spec;
+}
+
+function withCanary(spec: Record<string, unknown>, canary: string | undefined): Record<string, unknown> {
+  return canary ? { ...spec, target: { ...(spec.target as Record<string, unknown>), canary } } : spec;
 }
 
 const FAILED = new Set(['rolled back', 'failed']);

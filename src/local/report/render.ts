@@ -86,10 +86,6 @@ function fmtClock(ms: number, withTenths = false): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Data preparation
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +227,12 @@ const W = 1100;
 const M_LEFT = 70;
 const M_RIGHT = 28;
 const LANE_H = 16;
-const LANES = 3;
+/** Label rows above the chart: as many as the labels need, up to this many (the rest keep their line and tooltip). */
+const MAX_LANES = 10;
+/** Label text is drawn at exactly this many px per character (SVG textLength), so it always fits its pill. */
+const LABEL_CHAR_W = 6.4;
+/** A window with fewer requests than this has no meaningful rate or p99: the line breaks there. */
+export const MIN_RATE_REQUESTS = 5;
 const PLOT_W = W - M_LEFT - M_RIGHT;
 
 interface Panel {
@@ -266,6 +267,14 @@ function gappedPath(xs: number[], ys: Array<number | undefined>): { d: string; c
   return { d, count };
 }
 
+/**
+ * A rate needs requests: a window where a version got (almost) none is a gap, not a number
+ * (after a rollback the canary gets no traffic, so its lines must stop, not drift).
+ */
+function hasRate(v: VersionStats): boolean {
+  return (v.requests > 0 ? v.requests : v.rps) >= MIN_RATE_REQUESTS;
+}
+
 function renderChart(
   report: RolloutReport,
   samples: ReportSample[],
@@ -277,27 +286,32 @@ function renderChart(
 
   const x = (t: number): number => M_LEFT + (Math.min(Math.max(t, 0), spanMs) / spanMs) * PLOT_W;
 
-  // Event label lanes: greedy placement left to right, so labels don't overlap.
+  // Event label lanes: greedy placement left to right, a new row whenever no row has room, so
+  // no two labels overlap and none is cut short.
   const labelTop = 6;
-  const laneEnds: number[] = Array.from({ length: LANES }, () => -Infinity);
+  const laneEnds: number[] = [];
   const placed = events.map((e) => {
-    const text = truncate(e.label || e.kind, 26);
-    const width = text.length * 6.6 + 18;
+    const text = e.label || e.kind;
+    const textWidth = text.length * LABEL_CHAR_W;
+    const width = textWidth + 18;
     const px = x(e.t);
-    let start = px - 4;
-    if (start + width > W - 2) start = W - 2 - width;
-    let lane = laneEnds.findIndex((end) => end < start);
-    if (lane < 0) lane = laneEnds.indexOf(Math.min(...laneEnds));
-    laneEnds[lane] = start + width;
-    return { e, text, px, start, width, lane };
+    let start = Math.max(2, px - 4);
+    if (start + width > W - 2) start = Math.max(2, W - 2 - width);
+    let lane = laneEnds.findIndex((end) => end + 4 <= start);
+    if (lane < 0 && laneEnds.length < MAX_LANES) lane = laneEnds.push(-Infinity) - 1;
+    if (lane >= 0) laneEnds[lane] = start + width;
+    return { e, text, textWidth, px, start, width, lane };
   });
+  const lanes = Math.max(1, laneEnds.length);
 
-  const errMax = Math.max(0, ...ds.flatMap((s) => [s.canary.errorRate, s.stable.errorRate]));
-  const p99Max = Math.max(0, ...ds.flatMap((s) => [s.canary.p99, s.stable.p99]));
-  const errScale = niceScale(Math.max(0.05, errMax * 1.15), 4);
+  // Scales from the windows that are drawn: one failed request out of two must not stretch the axis.
+  const drawn = ds.flatMap((s) => [s.canary, s.stable]).filter((v) => hasRate(v));
+  const errMax = Math.max(0, ...drawn.map((v) => v.errorRate));
+  const p99Max = Math.max(0, ...drawn.map((v) => v.p99));
+  const errScale = errMax * 1.15 >= 0.8 ? { max: 1, step: 0.25 } : niceScale(Math.max(0.05, errMax * 1.15), 4);
   const p99Scale = niceScale(Math.max(10, p99Max * 1.15), 4);
 
-  const firstTop = labelTop + LANES * LANE_H + 30;
+  const firstTop = labelTop + lanes * LANE_H + 30;
   const panels: Panel[] = [];
   let cursor = firstTop;
   const addPanel = (p: Omit<Panel, 'top'>, gapAfter = 40): void => {
@@ -305,7 +319,7 @@ function renderChart(
     cursor += p.height + gapAfter;
   };
   addPanel({ id: 'weight', title: 'Canary traffic (%)', height: 170, max: 100, step: 25, fmt: (v) => `${v}%` });
-  addPanel({ id: 'errors', title: 'Error rate', height: 120, max: errScale.max, step: errScale.step, fmt: (v) => fmtPct(v, 2) });
+  addPanel({ id: 'errors', title: `Error rate (blank: fewer than ${MIN_RATE_REQUESTS} requests)`, height: 120, max: errScale.max, step: errScale.step, fmt: (v) => fmtPct(v, 2) });
   addPanel({ id: 'latency', title: 'p99 latency', height: 120, max: p99Scale.max, step: p99Scale.step, fmt: (v) => fmtMs(v) }, 0);
   const plotBottom = cursor;
   const H = plotBottom + 34;
@@ -382,16 +396,21 @@ function renderChart(
   parts.push(`<g class="x-axis">${axis.join('')}</g>`);
 
   // Event markers (drawn under the data): a line across all panels and a label in the lane band above.
-  const markers = placed.map(({ e, text, px, start, width, lane }) => {
+  const markers = placed.map(({ e, text, textWidth, px, start, width, lane }) => {
     const st = markerStyle(e);
-    const ly = labelTop + lane * LANE_H;
     const full = `${fmtClock(e.t, true)} ${st.name}: ${e.label}${e.detail ? ` — ${e.detail}` : ''}`;
+    const line = (y1: number) =>
+      `<line x1="${round(px, 1)}" x2="${round(px, 1)}" y1="${y1}" y2="${plotBottom}" stroke="${st.color}" stroke-width="${st.width}" stroke-opacity="0.8"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`;
+    const head = `<g class="marker marker-${escapeHtml(e.kind)}${verdictClass(e)}" data-kind="${escapeHtml(e.kind)}" data-t="${escapeHtml(e.t)}"><title>${escapeHtml(full)}</title>`;
+    // More labels than rows: this one keeps its line and tooltip, and is listed in the event log.
+    if (lane < 0) return `${head}${line(firstTop)}</g>`;
+    const ly = labelTop + lane * LANE_H;
     return (
-      `<g class="marker marker-${escapeHtml(e.kind)}${verdictClass(e)}" data-kind="${escapeHtml(e.kind)}" data-t="${escapeHtml(e.t)}"><title>${escapeHtml(full)}</title>` +
-      `<line x1="${round(px, 1)}" x2="${round(px, 1)}" y1="${ly + LANE_H - 2}" y2="${plotBottom}" stroke="${st.color}" stroke-width="${st.width}" stroke-opacity="0.8"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>` +
-      `<rect class="marker-pill" x="${round(start, 1)}" y="${ly}" width="${round(width, 1)}" height="${LANE_H - 2}" rx="3" fill="#fff" stroke="${st.color}"/>` +
+      head +
+      line(ly + LANE_H - 2) +
+      `<rect class="marker-pill" data-lane="${lane}" x="${round(start, 1)}" y="${ly}" width="${round(width, 1)}" height="${LANE_H - 2}" rx="3" fill="#fff" stroke="${st.color}"/>` +
       `<circle cx="${round(start + 6, 1)}" cy="${ly + (LANE_H - 2) / 2}" r="3" fill="${st.color}"/>` +
-      `<text class="marker-label" x="${round(start + 12, 1)}" y="${ly + LANE_H - 5}" fill="${st.color}">${escapeHtml(text)}</text>` +
+      `<text class="marker-label" x="${round(start + 12, 1)}" y="${ly + LANE_H - 5}" fill="${st.color}" textLength="${round(textWidth, 1)}" lengthAdjust="spacingAndGlyphs">${escapeHtml(text)}</text>` +
       `</g>`
     );
   });
@@ -428,7 +447,7 @@ function renderChart(
         return v === undefined ? undefined : y(pWeight, v);
       }),
     );
-    const active = (v: VersionStats): boolean => v.requests > 0 || v.rps > 0;
+    const active = hasRate;
     const errStable = gappedPath(xs, ds.map((s) => (active(s.stable) ? y(pErr, s.stable.errorRate) : undefined)));
     const errCanary = gappedPath(xs, ds.map((s) => (active(s.canary) ? y(pErr, s.canary.errorRate) : undefined)));
     const latStable = gappedPath(xs, ds.map((s) => (active(s.stable) ? y(pLat, s.stable.p99) : undefined)));
@@ -547,7 +566,7 @@ function renderSteps(steps: ReportStep[]): string {
           ? `${round(share, 1)}%${diff !== undefined && Math.abs(diff) >= 5 ? ` <span class="off">(${diff > 0 ? '+' : ''}${round(diff, 1)} pts)</span>` : ''}`
           : '—';
       return (
-        `<tr class="step step-${escapeHtml(s.verdict ?? 'none')}"><td class="num">${escapeHtml(s.index)}</td>` +
+        `<tr class="step step-${escapeHtml(s.verdict ?? 'none')}"><td class="num">${escapeHtml(num(s.index) + 1)}</td>` +
         `<td class="num">${escapeHtml(round(num(s.weight), 2))}%</td><td>${verdictBadge(s.verdict)}</td>` +
         `<td class="num">${shareCell}</td><td class="num">${s.requests !== undefined ? fmtInt(s.requests) : '—'}</td>` +
         `<td class="num">${convergenceCell(s)}</td>` +
@@ -575,7 +594,7 @@ function renderEventLog(events: ReportEvent[]): string {
       return (
         `<tr class="event event-${escapeHtml(e.kind)}${verdictClass(e)}"><td class="num mono">${fmtClock(e.t, true)}</td>` +
         `<td><span class="kind" style="border-color:${st.color};color:${st.color}">${escapeHtml(st.name)}</span></td>` +
-        `<td class="num">${e.step !== undefined ? escapeHtml(e.step) : ''}</td>` +
+        `<td class="num">${e.step !== undefined ? escapeHtml(num(e.step) + 1) : ''}</td>` +
         `<td>${escapeHtml(e.label)}${e.detail ? `<div class="detail">${escapeHtml(e.detail)}</div>` : ''}</td></tr>`
       );
     });

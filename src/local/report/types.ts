@@ -30,12 +30,14 @@ export interface ReportEvent {
   kind: ReportEventKind;
   label: string;
   detail?: string;
+  /** 0-based, as in the rollout's events; shown 1-based, as "step 1" in labels and the CLI. */
   step?: number;
   /** for verdicts: true = healthy, false = failed, undefined = inconclusive */
   ok?: boolean;
 }
 
 export interface ReportStep {
+  /** 0-based; shown 1-based ("step 1" is the first). */
   index: number;
   /** 0-100 */
   weight: number;

@@ -31,12 +31,12 @@ function report(overrides: Partial<RolloutReport> = {}): RolloutReport {
     samples: samplesFor([0, 10, 25, 50, 100]),
     events: [
       { t: 0, kind: 'start', label: 'start' },
-      { t: 10_000, kind: 'shift', label: 'shift to 10%', step: 1 },
-      { t: 19_000, kind: 'verdict', label: 'step 1 healthy', ok: true, step: 1 },
+      { t: 10_000, kind: 'shift', label: 'shift to 10%', step: 0 },
+      { t: 19_000, kind: 'verdict', label: 'step 1 healthy', ok: true, step: 0 },
     ],
     steps: [
-      { index: 1, weight: 10, verdict: 'healthy', summary: 'alarms OK', measuredCanaryShare: 9.7, requests: 1000 },
-      { index: 2, weight: 25, verdict: 'healthy', summary: 'alarms OK', measuredCanaryShare: 25.2, requests: 1000 },
+      { index: 0, weight: 10, verdict: 'healthy', summary: 'alarms OK', measuredCanaryShare: 9.7, requests: 1000 },
+      { index: 1, weight: 25, verdict: 'healthy', summary: 'alarms OK', measuredCanaryShare: 25.2, requests: 1000 },
     ],
     totals: { requests: 5000, byVersion: { stable: 4000, canary: 1000 }, non2xx: 3, injectedFaults: 3 },
     settings: { mesh: 'local', bakeSeconds: 10, faultInjection: false },
@@ -119,7 +119,7 @@ describe('renderReport', () => {
         specName: `s ${evil}`,
         outcomeText: `o ${evil}`,
         events: [{ t: 1000, kind: 'info', label: evil, detail: `d ${evil}` }],
-        steps: [{ index: 1, weight: 10, summary: evil }],
+        steps: [{ index: 0, weight: 10, summary: evil }],
         totals: { requests: 1, byVersion: { [evil]: 1 }, non2xx: 0, injectedFaults: 0 },
         settings: { [evil]: evil },
       }),
@@ -221,8 +221,8 @@ describe('renderReport', () => {
     const html = renderReport(
       report({
         steps: [
-          { index: 1, weight: 10, verdict: 'healthy', summary: 'ok', measuredCanaryShare: 10.4 },
-          { index: 2, weight: 25, verdict: 'failed', summary: 'canary-5xx in ALARM', measuredCanaryShare: 40 },
+          { index: 0, weight: 10, verdict: 'healthy', summary: 'ok', measuredCanaryShare: 10.4 },
+          { index: 1, weight: 25, verdict: 'failed', summary: 'canary-5xx in ALARM', measuredCanaryShare: 40 },
         ],
       }),
     );
@@ -231,6 +231,67 @@ describe('renderReport', () => {
     expect(html).toContain('canary-5xx in ALARM');
     expect(html).toContain('10.4%');
     expect(html).toContain('(+15 pts)');
+  });
+
+  it('numbers steps from 1 in the steps table and the event log, as the labels and the CLI do', () => {
+    const html = renderReport(report());
+
+    const stepCells = [...html.matchAll(/<tr class="step [^"]*"><td class="num">(\d+)<\/td>/g)].map((m) => m[1]);
+    expect(stepCells).toEqual(['1', '2']);
+    const verdictRow = /<tr class="event event-verdict[^"]*">(.*?)<\/tr>/.exec(html)![1]!;
+    expect(verdictRow).toMatch(/<td class="num">1<\/td><td>step 1 healthy/);
+  });
+
+  it('gives every marker label its own place: no two overlap, none is cut short', () => {
+    // Twelve events within two seconds, with long labels (alarm changes, inconclusive verdicts).
+    const events: ReportEvent[] = Array.from({ length: 12 }, (_, i) => ({
+      t: 20_000 + i * 150,
+      kind: i % 3 === 0 ? 'verdict' : 'info',
+      label: i % 3 === 0 ? `step ${i} inconclusive` : `web-canary-p99 INSUFFICIENT_DATA #${i}`,
+    }));
+    events.push({ t: 49_900, kind: 'promote', label: 'promoted at the very end of the chart' });
+
+    const html = renderReport(report({ events }));
+
+    const pills = [...html.matchAll(/<rect class="marker-pill" data-lane="(\d+)" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => ({ lane: Number(m[1]), x: Number(m[2]), w: Number(m[3]) }));
+    // Ten rows of labels at most: the two labels that find no room keep their line and tooltip.
+    expect(pills).toHaveLength(events.length - 2);
+    expect(elementsWithClass(html, 'marker')).toHaveLength(events.length);
+    for (const a of pills)
+      for (const b of pills) if (a !== b && a.lane === b.lane) expect(a.x + a.w <= b.x || b.x + b.w <= a.x).toBe(true);
+    const svgWidth = Number(/<svg [^>]*viewBox="0 0 (\d+) /.exec(html)![1]);
+    for (const p of pills) expect(p.x + p.w).toBeLessThanOrEqual(svgWidth);
+    const labels = [...html.matchAll(/<text class="marker-label" x="([\d.]+)"[^>]*textLength="([\d.]+)"[^>]*>([^<]*)<\/text>/g)];
+    expect(labels).toHaveLength(pills.length);
+    for (const m of labels) expect(events.map((e) => e.label)).toContain(m[3]);
+    // Each label is drawn inside its pill.
+    labels.forEach((m, i) => expect(Number(m[1]) + Number(m[2])).toBeLessThanOrEqual(pills[i]!.x + pills[i]!.w));
+  });
+
+  it("breaks the canary's error-rate and p99 lines where the canary had (almost) no requests, as after a rollback", () => {
+    // 20 s at 10 %, then rolled back: the canary gets nothing, while a stale figure lingers in the samples.
+    const samples = samplesFor([10, 10], 10).concat(
+      Array.from({ length: 20 }, (_, k) => {
+        const s = sample(20_000 + k * 1000, 0);
+        s.canary = { rps: 0, requests: k < 3 ? 2 : 0, errorRate: 0.5 + k / 50, p99: 900 };
+        return s;
+      }),
+    );
+    const html = renderReport(report({ samples, events: [{ t: 20_000, kind: 'rollback', label: 'rolled back', ok: false }] }));
+
+    const svgTag = /<svg [^>]*data-span="[^"]*"[^>]*>/.exec(html)![0];
+    const xAt = (t: number) => Number(attr(svgTag, 'data-left')) + (t / Number(attr(svgTag, 'data-span'))) * Number(attr(svgTag, 'data-plot-width'));
+    for (const cls of ['series-error-canary', 'series-p99-canary']) {
+      const [path] = elementsWithClass(html, cls);
+      const xs = [...(attr(path!, 'd') ?? '').matchAll(/[ML]([\d.]+),/g)].map((m) => Number(m[1]));
+      expect(xs.length).toBeGreaterThan(0);
+      expect(Math.max(...xs)).toBeLessThan(xAt(20_000));
+    }
+    // Nor do those windows stretch the error-rate axis (every drawn rate here is below 1 %).
+    expect(Number(attr(elementsWithClass(html, 'panel-errors')[0]!, 'data-max'))).toBeLessThanOrEqual(0.1);
+    // The stable version kept its traffic: its lines go on to the end.
+    const [stable] = elementsWithClass(html, 'series-error-stable');
+    expect(Math.max(...[...(attr(stable!, 'd') ?? '').matchAll(/[ML]([\d.]+),/g)].map((m) => Number(m[1])))).toBeGreaterThan(xAt(38_000));
   });
 });
 

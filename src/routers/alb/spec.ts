@@ -161,6 +161,8 @@ function canonicalAction(a: Action): unknown {
     delete copy.AuthenticateOidcConfig.UseExistingClientSecret;
     delete copy.AuthenticateOidcConfig.ClientSecret;
   }
+  // ALB does not promise to answer target groups in the order written; the weights are what count.
+  copy.ForwardConfig?.TargetGroups?.sort((x, y) => (x.TargetGroupArn ?? '').localeCompare(y.TargetGroupArn ?? ''));
   return copy;
 }
 

@@ -434,6 +434,27 @@ describe('AlbRouter', () => {
       expect(await router.verify(snapshot, 25)).toMatchObject({ supported: true, ok: true });
     });
 
+    it('does not take target groups answered in another order than written for another writer', async () => {
+      // Prepare
+      const model = serveAlb();
+      elbv2.on(DescribeRulesCommand).callsFake((input) => {
+        const out = model.handle('DescribeRules', input) as DescribeRulesOutput;
+        for (const r of out.Rules ?? []) for (const a of r.Actions ?? []) a.ForwardConfig?.TargetGroups?.reverse();
+        return out;
+      });
+      const router = newRouter([SEARCH_RULE]);
+      const snapshot = await router.snapshot();
+      const v10 = await router.setCanaryWeight(snapshot, 10, {});
+
+      // Act
+      const v25 = await router.setCanaryWeight(snapshot, 25, v10);
+
+      // Assess
+      expect(writes()).toHaveLength(2);
+      expect(await router.verify(snapshot, 25)).toMatchObject({ supported: true, ok: true });
+      expect(await router.restore(snapshot, v25)).toEqual({ [`alb:${SEARCH_RULE}`]: snapshot.routes[0]!.version });
+    });
+
     it.each(['Throttling', 'ThrottlingException'])('turns %s into a TransientError the state machine retries', async (name) => {
       // Prepare
       serveAlb();

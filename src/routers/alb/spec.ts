@@ -32,9 +32,9 @@ export function forwardAction(actions: Action[], where: string): Action {
   return forwards[0]!;
 }
 
-/** True when the actions forward (weighted or not) to `targetGroup`. */
+/** True when the actions forward some traffic to `targetGroup` (a weight-0 entry sends it none). */
 export function forwardsTo(actions: Action[], targetGroup: string): boolean {
-  return actions.some((a) => a.Type === 'forward' && tuplesOf(a).some((t) => t.TargetGroupArn === targetGroup));
+  return actions.some((a) => a.Type === 'forward' && tuplesOf(a).some((t) => t.TargetGroupArn === targetGroup && (t.Weight ?? 1) > 0));
 }
 
 /**

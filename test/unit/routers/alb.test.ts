@@ -161,6 +161,21 @@ describe('AlbRouter', () => {
       expect(snapshot.routes.every((r) => /^sha256:[0-9a-f]{32}$/.test(r.version))).toBe(true);
     });
 
+    it('leaves out a rule that gives the stable target group weight 0 when searching, but refuses it when named', async () => {
+      // Prepare
+      const idle: Rule = { ...rule(SEARCH_RULE), Actions: [{ Type: 'forward', Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: V1, Weight: 0 }, { TargetGroupArn: SHADOW, Weight: 1 }] } }] };
+      serveAlb({ rules: [rule(API_RULE), idle] });
+
+      // Act
+      const searched = await newRouter().snapshot();
+      const named = await caught(newRouter([SEARCH_RULE]).snapshot());
+
+      // Assess
+      expect(searched.routes.map((r) => r.key)).toEqual([`alb:${LISTENER}`, `alb:${API_RULE}`]);
+      expect(named).toBeInstanceOf(ConfigurationError);
+      expect(named.message).toContain('weight 0');
+    });
+
     it('reads every page of rules with Marker', async () => {
       // Prepare
       const model = serveAlb();

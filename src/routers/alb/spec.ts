@@ -155,31 +155,36 @@ export function digestOf(unit: { conditions?: RuleCondition[]; actions: Action[]
   return `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)}`;
 }
 
-function canonicalAction(a: Action): unknown {
+/**
+ * An action as it behaves, not as it is spelt: a forward to one target group written as
+ * `TargetGroupArn`, as `ForwardConfig` or as both is the same forward; target groups are compared
+ * regardless of the order ALB answers them in; a disabled stickiness config is no stickiness
+ * config (ALB reports `{Enabled: false}` for a forward written without one); the OIDC secret flag
+ * is a write instruction, not content.
+ */
+function canonicalAction(a: Action): Action {
   const copy = structuredClone(a);
   if (copy.AuthenticateOidcConfig) {
     delete copy.AuthenticateOidcConfig.UseExistingClientSecret;
     delete copy.AuthenticateOidcConfig.ClientSecret;
   }
-  // ALB does not promise to answer target groups in the order written; the weights are what count.
-  copy.ForwardConfig?.TargetGroups?.sort((x, y) => (x.TargetGroupArn ?? '').localeCompare(y.TargetGroupArn ?? ''));
+  if (copy.Type !== 'forward') return copy;
+  const tuples = tuplesOf(a)
+    .map((t) => ({ TargetGroupArn: t.TargetGroupArn, Weight: t.Weight ?? 1 }))
+    .sort((x, y) => (x.TargetGroupArn ?? '').localeCompare(y.TargetGroupArn ?? ''));
+  const sticky = copy.ForwardConfig?.TargetGroupStickinessConfig;
+  delete copy.TargetGroupArn;
+  copy.ForwardConfig = { TargetGroups: tuples, ...(sticky?.Enabled ? { TargetGroupStickinessConfig: sticky } : {}) };
   return copy;
 }
 
-/**
- * The actions with the forward's target groups blanked out, so that two configurations can be
- * compared on everything a rollout must not change. A disabled stickiness config counts as none
- * (ALB reports `{Enabled: false}` for a forward written without one).
- */
+/** The actions with the forward's target groups blanked out: everything a rollout must not change. */
 export function withoutTargets(actions: Action[]): unknown {
   return [...actions]
     .sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0))
     .map((a) => {
-      const copy = canonicalAction(a) as Action;
-      if (copy.Type !== 'forward') return copy;
-      delete copy.TargetGroupArn;
-      const sticky = copy.ForwardConfig?.TargetGroupStickinessConfig;
-      copy.ForwardConfig = sticky && sticky.Enabled ? { TargetGroupStickinessConfig: sticky } : {};
+      const copy = canonicalAction(a);
+      if (copy.ForwardConfig) delete copy.ForwardConfig.TargetGroups;
       return copy;
     });
 }

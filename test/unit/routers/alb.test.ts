@@ -523,6 +523,37 @@ describe('AlbRouter', () => {
       expect(forwardOf(stored(API_RULE))).toEqual([[V2, 999]]);
       expect(stored(API_RULE)![0]!.Type).toBe('authenticate-oidc');
     });
+
+    it('recognises its lost promotion write when ALB spells the single-target forward with TargetGroupArn', async () => {
+      // Prepare
+      const model = serveAlb();
+      const spellSingle = (out: DescribeRulesOutput) => {
+        for (const r of out.Rules ?? []) for (const a of r.Actions ?? []) if (a.ForwardConfig?.TargetGroups?.length === 1) a.TargetGroupArn = a.ForwardConfig.TargetGroups[0]!.TargetGroupArn;
+        return out;
+      };
+      elbv2.on(DescribeRulesCommand).callsFake((input) => spellSingle(model.handle('DescribeRules', input) as DescribeRulesOutput));
+      let loseAnswer = false;
+      elbv2.on(ModifyRuleCommand).callsFake((input) => {
+        const answer = spellSingle(model.handle('ModifyRule', input) as DescribeRulesOutput);
+        if (!loseAnswer) return answer;
+        loseAnswer = false;
+        throw elbServiceError('InternalFailure', 'connection reset after the write', 500);
+      });
+      const router = newRouter([API_RULE]);
+      const snapshot = await router.snapshot();
+      const v50 = await router.setCanaryWeight(snapshot, 50, {});
+      loseAnswer = true;
+      const lost = await caught(router.promote(snapshot, v50));
+      const writesBefore = writes().length;
+
+      // Act
+      const promoted = await router.promote(snapshot, v50);
+
+      // Assess
+      expect(lost).toBeInstanceOf(TransientError);
+      expect(writes()).toHaveLength(writesBefore);
+      expect(await router.restore(snapshot, promoted)).toEqual({ [`alb:${API_RULE}`]: snapshot.routes[0]!.version });
+    });
   });
 
   describe('restore', () => {

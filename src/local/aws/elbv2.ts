@@ -69,12 +69,13 @@ export class LocalElbv2 {
     }
   }
 
-  /** The listener's default actions and its non-default rules (by priority), as the data plane applies them. */
-  forwards(listenerArn: string): Array<{ name: string; priority: number; conditions: RuleCondition[]; actions: Action[] }> {
+  /** The listener's non-default rules and its default actions, as the data plane applies them. */
+  forwards(listenerArn: string): Array<{ name: string; isDefault: boolean; priority: number; conditions: RuleCondition[]; actions: Action[] }> {
     const rules = (this.rules.get(listenerArn) ?? []).filter((r) => !r.IsDefault);
     return [
-      ...rules.map((r) => ({ name: r.RuleArn ?? '', priority: Number(r.Priority), conditions: r.Conditions ?? [], actions: r.Actions ?? [] })),
-      { name: listenerArn, priority: 50_001, conditions: [], actions: this.listener(listenerArn).DefaultActions ?? [] },
+      ...rules.map((r) => ({ name: r.RuleArn ?? '', isDefault: false, priority: Number(r.Priority), conditions: r.Conditions ?? [], actions: r.Actions ?? [] })),
+      // Rule priorities are 1-50000: the default action is matched after all of them.
+      { name: listenerArn, isDefault: true, priority: 50_001, conditions: [], actions: this.listener(listenerArn).DefaultActions ?? [] },
     ];
   }
 
@@ -324,9 +325,9 @@ export function localAlbRouting(spec: RolloutSpec, upstreams: LocalUpstreams): L
     for (const f of model.forwards(arn)) {
       const forward = f.actions.find((a) => a.Type === 'forward');
       if (!forward) continue;
-      const prefix = f.priority > 50_000 ? '/' : prefixOf(f.conditions);
+      const prefix = f.isDefault ? '/' : prefixOf(f.conditions);
       const targets = (forward.ForwardConfig?.TargetGroups ?? []).map((t) => ({ node: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }));
-      mesh.setForwarding(f.priority > 50_000 ? 'default' : f.name, { prefix, priority: f.priority }, targets);
+      mesh.setForwarding(f.isDefault ? 'default' : f.name, { prefix, priority: f.priority }, targets);
     }
   }
   apply(listenerArn);

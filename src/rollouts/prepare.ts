@@ -11,7 +11,8 @@ import { isPinnedByDigest } from '../workloads/ecs/task-definition';
 
 /**
  * A spec with `target.ecs` or `target.lambda` deploys an image: the input must name it (pinned by
- * digest), and for ECS the primary's virtual node must be explicit, since the route snapshot is restored onto it at promotion.
+ * digest), and for ECS the primary's virtual node or target group must be explicit, since the route
+ * snapshot is restored onto it at promotion.
  * Checked before anything is deployed, so a bad start deploys nothing.
  */
 function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): void {
@@ -26,7 +27,7 @@ function requireWorkloadInput(spec: RolloutSpec, image: string | undefined): voi
   }
   if (spec.target.ecs && spec.target.stable === undefined) {
     throw new ConfigurationError(
-      `${spec.name} has target.ecs: set target.stable to the virtual node of ${spec.target.ecs!.primaryService} (the primary node)`,
+      `${spec.name} has target.ecs: set target.stable to what the router sends ${spec.target.ecs!.primaryService} traffic to (its App Mesh virtual node, or the ALB / VPC Lattice target group it is registered in)`,
     );
   }
 }

@@ -25,20 +25,29 @@ let ecsClient: ECSClient | undefined;
  * Picks the workload adapter for the spec's target kind (only `target.ecs` today). A spec without
  * a workload has its canary deployed by someone else and never reaches here: the state machine
  * skips the deploy and promote phases for it.
+ *
+ * With App Mesh each service is a virtual node named in its task definition, which the workload
+ * rewrites; behind ALB or VPC Lattice each service is registered in its own target group, so the
+ * task definitions change only by their image.
  */
 export function createWorkload(spec: RolloutSpec, clients: { ecs?: ECSClient; lambda?: LambdaClient } = {}): Workload {
   if (spec.target.lambda) return createLambdaWorkload(spec, clients.lambda);
   const { ecs, stable } = spec.target;
   if (ecs === undefined) throw new ConfigurationError(`${spec.name}: target has no workload to deploy (add target.ecs or target.lambda)`);
+  const client = clients.ecs ?? (ecsClient ??= new ECSClient({}));
+  // Behind target groups the services need no mesh wiring: the router alone splits traffic.
+  if (spec.router.alb || spec.router.vpcLattice) return new EcsWorkload(ecs, undefined, client);
   const canary = canaryOf(spec);
   const mesh = spec.router.appMesh;
-  if (mesh === undefined) throw new ConfigurationError(`${spec.name}: target.ecs pairs each service with an App Mesh virtual node: router.appMesh is required`);
+  if (mesh === undefined) {
+    throw new ConfigurationError(`${spec.name}: target.ecs needs a router that splits traffic between two ECS services: router.alb, router.vpcLattice or router.appMesh`);
+  }
   if (stable === undefined) {
     throw new ConfigurationError(`${spec.name}: target.ecs needs target.stable, the virtual node of ${ecs.primaryService}`);
   }
   return new EcsWorkload(
     ecs,
     { mesh: mesh.mesh, canaryNode: canary, primaryNode: stable, ...(mesh.meshOwner ? { meshOwner: mesh.meshOwner } : {}) },
-    clients.ecs ?? (ecsClient ??= new ECSClient({})),
+    client,
   );
 }

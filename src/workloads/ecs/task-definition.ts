@@ -76,15 +76,20 @@ const RESERVED_TAG_PREFIX = 'aws:';
 export interface CloneOptions {
   /** The container whose image is replaced. */
   container: string;
-  mesh: string;
+  /**
+   * App Mesh only: the mesh whose node variables move from `fromNode` to `toNode`. Left out when the
+   * services sit behind ALB or VPC Lattice target groups: then no variable is touched.
+   */
+  mesh?: string;
   /** The virtual node the source task definition must name (the primary node, when cloning for the canary). */
-  fromNode: string;
+  fromNode?: string;
 }
 
 /**
  * Builds a RegisterTaskDefinition input from a DescribeTaskDefinition output (described with
  * `include: ['TAGS']`): the same task definition with exactly two changes, the image of
- * `options.container` and every App Mesh node variable moved from `options.fromNode` to `toNode`.
+ * `options.container` and (App Mesh only, with `options.mesh`) every App Mesh node variable moved
+ * from `options.fromNode` to `toNode`.
  * Read-only fields and AWS-reserved `aws:` tags are dropped; nothing else is touched. Pure.
  *
  * For the canary: the primary's task definition, the pushed image, the canary node. For promotion:
@@ -93,7 +98,7 @@ export interface CloneOptions {
 export function cloneTaskDefinition(
   described: Pick<DescribeTaskDefinitionResponse, 'taskDefinition' | 'tags'>,
   image: string,
-  toNode: string,
+  toNode: string | undefined,
   options: CloneOptions,
 ): RegisterTaskDefinitionRequest {
   const source = described.taskDefinition;
@@ -123,7 +128,10 @@ export function cloneTaskDefinition(
   }
   target.image = image;
 
-  moveMeshNode(result, label, toNode, options);
+  if (options.mesh !== undefined) {
+    if (toNode === undefined || options.fromNode === undefined) throw new Error('internal: moving a mesh node needs both fromNode and toNode');
+    moveMeshNode(result, label, toNode, { mesh: options.mesh, fromNode: options.fromNode });
+  }
 
   const tags = (described.tags ?? []).filter((t) => !(t.key ?? '').startsWith(RESERVED_TAG_PREFIX));
   if (tags.length > 0) result.tags = structuredClone(tags);
@@ -135,7 +143,7 @@ function moveMeshNode(
   input: RegisterTaskDefinitionRequest & { containerDefinitions: ContainerDefinition[] },
   label: string,
   toNode: string,
-  options: CloneOptions,
+  options: { mesh: string; fromNode: string },
 ): void {
   const expected = `mesh/${options.mesh}/virtualNode/${options.fromNode}`;
   const carriers = new Set<string>();

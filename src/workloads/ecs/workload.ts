@@ -41,35 +41,41 @@ function matches(requested: string, service: { serviceName?: string; serviceArn?
 }
 
 /**
- * The ECS workload: each of the primary and canary ECS services is paired with a fixed App Mesh
- * virtual node. The canary gets the primary's task definition with the new image and the canary
- * node; promotion rolls the primary onto that task definition.
+ * The ECS workload: a primary and a canary ECS service, each paired with what the router shifts
+ * between (a fixed App Mesh virtual node, or an ALB / VPC Lattice target group the service is
+ * registered in). The canary gets the primary's task definition with the new image (and, with
+ * App Mesh, the canary node); promotion rolls the primary onto that task definition.
  */
 export class EcsWorkload implements Workload {
   readonly kind = 'ecs';
 
+  /**
+   * `mesh` pairs each service with an App Mesh virtual node; without it (services behind ALB or
+   * VPC Lattice target groups, which route by registration, not by a task's identity) the task
+   * definitions are cloned with only the image changed.
+   */
   constructor(
     private readonly target: EcsTarget,
-    private readonly opts: EcsWorkloadOptions,
+    private readonly mesh: EcsWorkloadOptions | undefined,
     private readonly client: ECSClient = new ECSClient({}),
   ) {
     if (target.primaryService === target.canaryService) {
       throw new ConfigurationError(`target.ecs: primaryService and canaryService must differ (both are "${target.primaryService}")`);
     }
-    if (opts.primaryNode === opts.canaryNode) {
-      throw new ConfigurationError(`the primary and canary virtual nodes must differ (both are "${opts.primaryNode}")`);
+    if (mesh !== undefined && mesh.primaryNode === mesh.canaryNode) {
+      throw new ConfigurationError(`the primary and canary virtual nodes must differ (both are "${mesh.primaryNode}")`);
     }
   }
 
   /** Read-only: both services exist and are active, and the primary's task definition clones (container and mesh node found). */
   async validate(input: { image: string }): Promise<void> {
-    const { cluster, primaryService, container } = this.target;
+    const { cluster, primaryService } = this.target;
     const [primary] = await this.describeServices([primaryService, this.target.canaryService]);
     if (primary.taskDefinition === undefined) {
       throw new ConfigurationError(`ECS service "${primaryService}" in cluster "${cluster}" has no task definition`);
     }
     const described = await this.describeTaskDefinition(primary.taskDefinition);
-    cloneTaskDefinition(described, input.image, this.opts.canaryNode, { container, mesh: this.opts.mesh, fromNode: this.opts.primaryNode });
+    this.clone(described, input.image, 'canary');
   }
 
   /**
@@ -78,7 +84,7 @@ export class EcsWorkload implements Workload {
    * the canary service's new PRIMARY deployment, for canaryStatus.
    */
   async deployCanary(input: { image: string }): Promise<CanaryDeployment> {
-    const { cluster, primaryService, canaryService, container } = this.target;
+    const { cluster, primaryService, canaryService } = this.target;
     const [primary] = await this.describeServices([primaryService, canaryService]);
     const primaryTaskDefinition = primary.taskDefinition;
     if (primaryTaskDefinition === undefined) {
@@ -86,11 +92,7 @@ export class EcsWorkload implements Workload {
     }
 
     const described = await this.describeTaskDefinition(primaryTaskDefinition);
-    const registration = cloneTaskDefinition(described, input.image, this.opts.canaryNode, {
-      container,
-      mesh: this.opts.mesh,
-      fromNode: this.opts.primaryNode,
-    });
+    const registration = this.clone(described, input.image, 'canary');
     const taskDefinitionArn = await this.registerTaskDefinition(registration, cluster);
 
     // At least one task: a canary with no task could never be judged.
@@ -118,11 +120,7 @@ export class EcsWorkload implements Workload {
     if (image === undefined) {
       throw new ConfigurationError(`canary task definition ${ref.taskDefinitionArn} has no container "${container}" with an image`);
     }
-    const registration = cloneTaskDefinition(described, image, this.opts.primaryNode, {
-      container,
-      mesh: this.opts.mesh,
-      fromNode: this.opts.canaryNode,
-    });
+    const registration = this.clone(described, image, 'primary');
     const taskDefinitionArn = await this.registerTaskDefinition(registration, cluster);
     const updated = await this.updateService(primaryService, { taskDefinition: taskDefinitionArn });
     const deploymentId = primaryDeploymentOf(updated, taskDefinitionArn);
@@ -142,6 +140,14 @@ export class EcsWorkload implements Workload {
       if (error instanceof ResourceNotFoundError && isMissingService(error.cause)) return;
       throw error;
     }
+  }
+
+  /** The task definition for `to`'s service: the new image and, with App Mesh, that service's node. */
+  private clone(described: DescribeTaskDefinitionResponse, image: string, to: 'canary' | 'primary'): RegisterTaskDefinitionRequest {
+    const { container } = this.target;
+    if (this.mesh === undefined) return cloneTaskDefinition(described, image, undefined, { container });
+    const [fromNode, toNode] = to === 'canary' ? [this.mesh.primaryNode, this.mesh.canaryNode] : [this.mesh.canaryNode, this.mesh.primaryNode];
+    return cloneTaskDefinition(described, image, toNode, { container, mesh: this.mesh.mesh, fromNode });
   }
 
   /** DescribeServices for up to 10 services; each must exist and be ACTIVE. Returns them in the order asked. */

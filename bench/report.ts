@@ -4,6 +4,7 @@ import { formatSummary, linearFit, markdownTable, median, summarize, versusTarge
 import type { BundleFigure } from './sections/bundles';
 import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
+import { renderJudge, type JudgeBench } from './sections/judge';
 import type { ScaleRun } from './sections/scale';
 
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
@@ -27,6 +28,7 @@ export interface BenchReport {
   bundles?: { packageMs: number; stale?: string; figures: BundleFigure[]; composition: { handler: string; parts: Array<{ source: string; bytes: number }> } };
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
+  judge?: JudgeBench;
 }
 
 export const TARGETS = { transitionsPerStep: 3, lambdaPerStep: 1, zipKb: 150, initMs: 100 };
@@ -59,6 +61,7 @@ export function renderReport(r: BenchReport): string {
   if (r.bundles) out.push(...renderBundles(r.bundles));
   if (r.reaction) out.push(...renderReaction(r.reaction));
   if (r.scale) out.push(...renderScale(r.scale));
+  if (r.judge) out.push(...renderJudge(r.judge));
   return `${out.join('\n')}\n`;
 }
 

@@ -5,6 +5,7 @@
  *   npm run bench                               everything (~4-5 min on 2 cores)
  *   npm run bench -- --only counts,bundles       some sections (cost needs counts: it runs them)
  *   npm run bench -- --bakes 3,10 --reps 2       fewer reaction runs
+ *   npm run bench -- --only judge --judge-runs 1000   the sequential judge alone (~1-2 min)
  */
 import './lib/env';
 import '../src/local/quiet';
@@ -21,9 +22,10 @@ import { renderReport, type BenchReport } from './report';
 import { bundleComposition, measureBundle, packagedZips, packageFunctions, ROOT, zipsWrittenAt } from './sections/bundles';
 import { countRollout, EXAMPLES_DIR, type CountsResult, type Scenario } from './sections/counts';
 import { measureReaction, type ReactionRun } from './sections/reaction';
+import { measureJudge } from './sections/judge';
 import { measureScale, type ScaleRun } from './sections/scale';
 
-const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale'] as const;
+const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'judge'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -33,6 +35,7 @@ interface Args {
   initReps: number;
   scaleN: number[];
   scaleReps: number;
+  judgeRuns: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     initReps: Number(get('init-reps') ?? 15),
     scaleN: list(get('scale'), [1, 10, 50]),
     scaleReps: Number(get('scale-reps') ?? 3),
+    judgeRuns: Number(get('judge-runs') ?? 1000),
   };
 }
 
@@ -218,6 +222,12 @@ async function main(): Promise<void> {
         progress(`scale: N=${n} with traffic: ${r.promoted}/${n} promoted in ${(r.wallMs / 1000).toFixed(1)} s, CPU ${r.cpuMs.toFixed(0)} ms, traffic alone ${r.baselineCpuMs?.toFixed(0)} ms`);
       }
       report.scale = { runs };
+    });
+  }
+
+  if (args.only.has('judge')) {
+    await timed('judge', async () => {
+      report.judge = measureJudge({ runs: args.judgeRuns }, progress);
     });
   }
 

@@ -5,6 +5,7 @@ import { createLocalRouter } from '../routers/local';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
+import { describeBake } from '../plan';
 import type { RolloutSpec } from '../spec';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
@@ -357,7 +358,7 @@ function buildReport(
     totals: { requests: result.load.completed, byVersion, non2xx, injectedFaults: result.load.failures.filter((f) => f.injected).length },
     settings: {
       rps: ctx.rps,
-      bake: `${spec.strategy.bake}s`,
+      bake: describeBake(spec.strategy.bake),
       steps: spec.strategy.steps?.join(', ') ?? '',
       canaryErrors: ctx.options.canaryErrors ?? 0,
       canaryLatencyMs: ctx.options.canaryLatencyMs ?? 0,

@@ -18,6 +18,8 @@ export interface CostAssumptions {
   lambdaSecondsPerInvocation: number;
   /** CloudWatch API (DescribeAlarms), USD per request ($0.01 per 1,000). */
   usdPerCloudWatchRequest: number;
+  /** CloudWatch GetMetricData, USD per metric requested ($0.01 per 1,000); what a per-version count read costs. */
+  usdPerMetricRequested: number;
   /** DynamoDB on-demand, USD per write request unit ($1.25 per million). */
   usdPerDynamoWrite: number;
   /** DynamoDB on-demand, USD per read request unit ($0.25 per million). */
@@ -35,6 +37,7 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   lambdaMemoryMb: 256,
   lambdaSecondsPerInvocation: 0.3,
   usdPerCloudWatchRequest: 0.01 / 1000,
+  usdPerMetricRequested: 0.01 / 1000,
   usdPerDynamoWrite: 1.25 / 1_000_000,
   usdPerDynamoRead: 0.25 / 1_000_000,
   usdPerMessage: 1 / 1_000_000,
@@ -46,6 +49,8 @@ export interface RolloutCounts {
   lambdaInvocations: number;
   lambdaGbSeconds: number;
   describeAlarmsCalls: number;
+  /** GetMetricData metrics requested (per-version counts of the comparisons, once per look). */
+  metricsRequested?: number;
   dynamoWrites: number;
   dynamoReads: number;
   /** SNS publishes plus EventBridge events (notifications and bake timers). */
@@ -67,18 +72,33 @@ export interface RolloutCost {
   notes: string[];
 }
 
+/** How often the judge looks at each traffic step, and what each look reads. */
+export interface LookAssumptions {
+  /** Judgements per traffic step: 1 with a fixed bake; with `bake: { min, max }` up to max ÷ lookInterval. */
+  perStep: number;
+  /** GetMetricData metrics each look requests (per-version counts of the comparisons). */
+  metricsPerLook: number;
+}
+
 /**
  * Counts and dollars of one rollout that passes every check at the first try, with instant
  * approvals (the plan's minimum). Re-checks while waiting for data add 3 transitions, one
- * Lambda invocation and one DescribeAlarms call each.
+ * Lambda invocation and one DescribeAlarms call each; so does every extra look of a
+ * `{ min, max }` bake (Bake → Step → Route), plus the bake's timer event, a verdict event and
+ * its metric reads. Default looks: one per step with a fixed bake, ⌈min ÷ lookInterval⌉ with a range.
  */
 export function estimateRolloutCost(
-  plan: Pick<RolloutPlan, 'steps'>,
+  plan: Pick<RolloutPlan, 'steps'> & Partial<Pick<RolloutPlan, 'bakeRange'>>,
   spec: Pick<RolloutSpec, 'approval' | 'analysis'>,
   overrides: Partial<CostAssumptions> = {},
+  looks: Partial<LookAssumptions> = {},
 ): RolloutCost {
   const a = { ...DEFAULT_COST_ASSUMPTIONS, ...overrides };
   const steps = plan.steps.length;
+  const range = plan.bakeRange;
+  const perStep = Math.max(1, Math.ceil(looks.perStep ?? (range ? range.min / range.lookInterval : 1)));
+  const extraLooks = steps * (perStep - 1);
+  const metricsRequested = steps * perStep * (looks.metricsPerLook ?? 0);
   const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);
@@ -86,13 +106,13 @@ export function estimateRolloutCost(
   // Prepare + ApprovalBeforeStart?; each gate its Task + the Choice after it (DeployCanary? or
   // PromoteWorkload?); each traffic step Step + Route + Bake; then the final Step (judges the
   // last step) + Route + Promote + Promoted. bench/report.md checks this against a real run.
-  const stateTransitions = 2 + 2 * gates + 3 * steps + 4;
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 4 + 3 * extraLooks;
   // prepare, one step per traffic step, the final step, promote; per gate requestApproval and
   // the approval endpoint's Lambda when someone answers through a link.
-  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates;
+  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates + extraLooks;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
-  const describeAlarmsCalls = alarmBatches * (1 + steps);
+  const describeAlarmsCalls = alarmBatches * (1 + steps + extraLooks);
   const dynamoWrites =
     a.routes + // acquire locks
     1 + // history record
@@ -100,6 +120,7 @@ export function estimateRolloutCost(
     1 + // started event
     steps * 2 + // shifted event + record update per step
     steps + // verdict event per judgement
+    extraLooks + // verdict event per extra look
     gates * 4 + // gate stored + requested event, decided update + event
     alarms + // unwatch
     2 + // promoted event + record update
@@ -108,12 +129,12 @@ export function estimateRolloutCost(
   // Notifications go to SNS and EventBridge: started, step passed per step, waiting per gate,
   // promoted. Each Bake puts one timer event on the bus.
   const notifications = 1 + steps + gates + 1;
-  const messages = notifications * 2 + steps;
+  const messages = notifications * 2 + steps + extraLooks;
 
-  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, dynamoWrites, dynamoReads, messages };
+  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, metricsRequested, dynamoWrites, dynamoReads, messages };
   const stepFunctions = stateTransitions * a.usdPerStateTransition;
   const lambda = lambdaGbSeconds * a.usdPerLambdaGbSecond + lambdaInvocations * a.usdPerLambdaRequest;
-  const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest;
+  const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest + metricsRequested * a.usdPerMetricRequested;
   const dynamoDb = dynamoWrites * a.usdPerDynamoWrite + dynamoReads * a.usdPerDynamoRead;
   const messaging = messages * a.usdPerMessage;
   return {
@@ -124,7 +145,8 @@ export function estimateRolloutCost(
       'every check passes at the first try; approvals answered at once (re-checks add cost)',
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
-      `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
+      `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms), GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics`,
+      `${perStep} judgement(s) per traffic step${range ? ` (bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s)` : ''}`,
       `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
       `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,
       'free tiers ignored; list prices of us-east-1',

@@ -1,13 +1,43 @@
 /** States a CloudWatch alarm (metric or composite) can be in. */
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
-/** One measurement: an alarm's state when the step was judged. Data, not an exception. */
+/**
+ * One measurement when the step was judged: data, not an exception. `state` reads like an alarm's
+ * for every kind: OK = Successful, ALARM = Failed, INSUFFICIENT_DATA = Inconclusive (see `outcomeOf`).
+ */
 export interface CheckResult {
   name: string;
-  kind: 'metric' | 'composite' | 'local';
+  /** Alarms: metric, composite, local. Analysis checks: compare, query (analysis.metrics), lambda, webhook, hook. */
+  kind: 'metric' | 'composite' | 'local' | 'compare' | 'query' | 'lambda' | 'webhook' | 'hook';
   state: AlarmState;
   reason?: string;
   updatedAt?: string;
+  /** What INSUFFICIENT_DATA means for this check; default: the analysis' onInsufficientData. */
+  onNoData?: 'wait' | 'pass' | 'fail';
+  /** The inputs, numbers and limit the result was decided on. */
+  evidence?: CheckEvidence;
+}
+
+/** Why a check came out as it did, small enough for the execution state and a history item. */
+export interface CheckEvidence {
+  /** The window judged (ISO times). */
+  window?: { start: string; end: string };
+  /** The query as sent, in short (metric and statistic, or expression). */
+  query?: string;
+  /** Display values: the canary's measure, stable's, and the limit applied. */
+  canary?: string;
+  stable?: string;
+  limit?: string;
+  /** Raw numbers: counts per version, the values of the periods judged (at most 60). */
+  counts?: { canary: { requests: number; errors: number; slow?: number }; stable: { requests: number; errors: number; slow?: number }; stableFrom?: 'window' | 'rollout' };
+  values?: number[];
+  /** A custom check's answer (a webhook's body truncated). */
+  response?: string;
+}
+
+/** The Argo-style name of a result: Successful, Failed or Inconclusive. */
+export function outcomeOf(check: Pick<CheckResult, 'state'>): 'Successful' | 'Failed' | 'Inconclusive' {
+  return check.state === 'OK' ? 'Successful' : check.state === 'ALARM' ? 'Failed' : 'Inconclusive';
 }
 
 export interface JudgePolicy {
@@ -42,33 +72,34 @@ export interface Verdict {
  */
 export function judge(checks: CheckResult[], policy: JudgePolicy, previous: JudgeCounters): Verdict {
   const alarming = checks.filter((c) => c.state === 'ALARM');
-  const noData = checks.filter((c) => c.state === 'INSUFFICIENT_DATA');
+  // Each check may say what its missing data means; a comparison's traffic guard always waits.
+  const noDataAs = (c: CheckResult) => c.onNoData ?? policy.onInsufficientData;
+  const noDataFails = checks.filter((c) => c.state === 'INSUFFICIENT_DATA' && noDataAs(c) === 'fail');
+  const noDataWaits = checks.filter((c) => c.state === 'INSUFFICIENT_DATA' && noDataAs(c) === 'wait');
 
   let failedThisTime = alarming.length > 0;
   let waitedForData = 0;
   let failing = alarming;
-  let why = alarming.length > 0 ? `${names(alarming)} in ALARM` : '';
+  let why = failedReasons(alarming);
 
-  if (!failedThisTime && noData.length > 0) {
-    if (policy.onInsufficientData === 'fail') {
+  if (!failedThisTime && noDataFails.length > 0) {
+    failedThisTime = true;
+    failing = noDataFails;
+    why = `${names(noDataFails)} has insufficient data (onInsufficientData: fail)`;
+  } else if (!failedThisTime && noDataWaits.length > 0) {
+    waitedForData = previous.waitedForData + 1;
+    failing = noDataWaits;
+    if (waitedForData > policy.insufficientDataLimit) {
       failedThisTime = true;
-      failing = noData;
-      why = `${names(noData)} has insufficient data (onInsufficientData: fail)`;
-    } else if (policy.onInsufficientData === 'wait') {
-      waitedForData = previous.waitedForData + 1;
-      failing = noData;
-      if (waitedForData > policy.insufficientDataLimit) {
-        failedThisTime = true;
-        waitedForData = 0;
-        why = `${names(noData)} still has insufficient data after ${policy.insufficientDataLimit} re-checks`;
-      } else {
-        return {
-          verdict: 'inconclusive',
-          counters: { failedChecks: previous.failedChecks, waitedForData },
-          failing,
-          summary: `waiting for data from ${names(noData)} (re-check ${waitedForData} of ${policy.insufficientDataLimit})`,
-        };
-      }
+      waitedForData = 0;
+      why = `${names(noDataWaits)} still has insufficient data after ${policy.insufficientDataLimit} re-checks`;
+    } else {
+      return {
+        verdict: 'inconclusive',
+        counters: { failedChecks: previous.failedChecks, waitedForData },
+        failing,
+        summary: `waiting for data from ${names(noDataWaits)} (re-check ${waitedForData} of ${policy.insufficientDataLimit})`,
+      };
     }
   }
 
@@ -92,6 +123,15 @@ export function judge(checks: CheckResult[], policy: JudgePolicy, previous: Judg
     failing,
     summary: `${why} (failed check ${failedChecks}; rollback at ${policy.threshold})`,
   };
+}
+
+const ALARM_KINDS = new Set<CheckResult['kind']>(['metric', 'composite', 'local']);
+
+/** Alarms read "x, y in ALARM"; every other check names itself with its reason, so a verdict explains itself. */
+function failedReasons(failed: CheckResult[]): string {
+  const alarms = failed.filter((c) => ALARM_KINDS.has(c.kind));
+  const others = failed.filter((c) => !ALARM_KINDS.has(c.kind));
+  return [...(alarms.length ? [`${names(alarms)} in ALARM`] : []), ...others.map((c) => `${c.name} failed${c.reason ? ` (${c.reason})` : ''}`)].join('; ');
 }
 
 function names(checks: CheckResult[]): string {

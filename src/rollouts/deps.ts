@@ -1,5 +1,7 @@
 import { CloudWatchAlarms, type CheckSource } from '../analysis/alarms';
 import type { Notifier } from '../approvals/notifier';
+import type { CustomCheckPorts } from '../analysis/custom';
+import type { MetricDataReader } from '../analysis/metric-data';
 import { createRouter } from '../routers';
 import type { TrafficRouter } from '../routers/port';
 import type { RolloutSpec } from '../spec';
@@ -20,6 +22,10 @@ export interface Deps {
    */
   workloadFor?(spec: RolloutSpec): Workload;
   checks: CheckSource;
+  /** GetMetricData for comparisons and metric checks; absent: the real CloudWatch client. */
+  metrics?: MetricDataReader;
+  /** Lambda checks, webhooks and hooks; absent: real Lambda, SSM / Secrets Manager and fetch. */
+  customChecks?: CustomCheckPorts;
   notifier: Notifier;
   executions: ExecutionControl;
   /** Knows the newest synced revision of each spec (GitOps desired state); absent: every revision may start. */
@@ -66,12 +72,20 @@ function awsDeps(): Deps {
   const table = process.env.TABLE_NAME;
   if (!table) throw new Error('TABLE_NAME is not set: the function must be deployed by serverless.yml');
   const executions = once(() => new (require('./sfn-executions') as typeof import('./sfn-executions')).SfnExecutions());
+  const metrics = once(() => new (require('../analysis/metric-data') as typeof import('../analysis/metric-data')).CloudWatchMetricData());
+  const customChecks = once(() => (require('../analysis/custom') as typeof import('../analysis/custom')).awsCustomCheckPorts());
   const revisions = once(() => new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table));
   return {
     store: new DynamoStore(table),
     routerFor: (spec) => createRouter(spec),
     workloadFor: realWorkload,
     checks: new CloudWatchAlarms(),
+    get metrics() {
+      return metrics();
+    },
+    get customChecks() {
+      return customChecks();
+    },
     notifier: defaultNotifier(),
     get executions() {
       return executions();

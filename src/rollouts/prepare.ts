@@ -2,6 +2,7 @@ import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
+import { requireAnalysis } from './analysis';
 import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues, type RolloutSpec } from '../spec';
@@ -51,6 +52,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   const snapshot = await router.snapshot();
   if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
   await requireAlarms(deps.checks, spec.analysis.alarms);
+  requireAnalysis(spec, snapshot);
 
   const rolloutId = input.executionName;
   const keys = snapshot.routes.map((r) => r.key);

@@ -39,6 +39,8 @@ export type RolloutEventKind =
   | 'rolled-back'
   | 'rollback-failed'
   | 'bake-interrupted'
+  /** hooks.beforeStep ran before a shift, with their results. */
+  | 'hooks'
   /** The workload (ECS services) moved: canary deployed or ready, primary promoted, canary scaled to zero. */
   | 'workload'
   | 'promotion-failed';

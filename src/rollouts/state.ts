@@ -29,6 +29,8 @@ export interface RolloutState {
   /** Index of the live step, -1 before the first shift. */
   step: number;
   weight: number;
+  /** When the live step's weight was written: the start of the window its checks judge. */
+  stepStartedAt?: string;
   counters: JudgeCounters;
   action: NextAction;
   /** Seconds the Bake state waits (bake, or re-check interval). */

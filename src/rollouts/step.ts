@@ -1,5 +1,5 @@
-import { runChecks } from '../analysis/alarms';
 import { judge } from '../analysis/judge';
+import { hooksBeforeShift, stepChecks } from './analysis';
 import { bestEffort } from './best-effort';
 import type { Deps } from './deps';
 import type { ExecutionState, RolloutState } from './state';
@@ -19,7 +19,7 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
   let lastVerdict = r.lastVerdict;
 
   if (r.step >= 0 && skip !== 'analysis') {
-    const checks = await runChecks(deps.checks, r.spec.analysis.alarms);
+    const checks = await stepChecks(r, deps);
     const verdict = judge(checks, { ...r.spec.analysis, threshold: r.spec.strategy.threshold }, r.counters);
     counters = verdict.counters;
     lastVerdict = { step: r.step, verdict: verdict.verdict, summary: verdict.summary, checks };
@@ -53,6 +53,8 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
   }
 
   const weight = r.weights[next]!;
+  const refused = await hooksBeforeShift(r, deps, next, weight);
+  if (refused) return { ...r, counters, lastVerdict, action: 'rollback', reason: refused };
   const router = deps.routerFor(r.spec);
   const versions = await router.setCanaryWeight(r.snapshot, weight, r.versions);
   // From here the Task must return the new versions: a failure now would leave the state machine
@@ -61,7 +63,7 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
     await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s)` });
     await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
   });
-  return { ...r, versions, step: next, weight, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
+  return { ...r, versions, step: next, weight, stepStartedAt: now, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
 }
 
 /** How the last bake ended: timed out, interrupted by an alarm, or an operator's skip. Anything else counts as a bake that ran out. */

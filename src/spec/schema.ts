@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analysisChecksShape, ANALYSIS_CHECKS_DEFAULTS, HooksSchema, refineCheckNames } from './analysis';
 import { DURATION_PATTERN, parseDuration } from './duration';
 
 /**
@@ -214,7 +215,8 @@ export const AnalysisSchema = z.strictObject({
   insufficientDataLimit: z.number().int().min(1).max(100).default(3),
   /** Pause between re-checks while waiting for data. */
   recheckInterval: duration({ min: 1, max: 3600 }).default(30),
-});
+  ...analysisChecksShape,
+}).superRefine(refineCheckNames);
 
 export const ApprovalSchema = z.strictObject({
   beforeStart: z.boolean().default(false),
@@ -243,7 +245,8 @@ export const RolloutSpecSchema = z.strictObject({
   router: RouterSchema,
   target: TargetSchema,
   strategy: StrategySchema,
-  analysis: AnalysisSchema.default({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30 }),
+  analysis: AnalysisSchema.default({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30, ...ANALYSIS_CHECKS_DEFAULTS }),
+  hooks: HooksSchema.optional(),
   approval: ApprovalSchema.default({ beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' }),
   triggers: TriggersSchema.optional(),
   notify: NotifySchema.optional(),

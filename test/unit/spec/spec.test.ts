@@ -51,7 +51,7 @@ describe('parseSpecText', () => {
       expect(spec.router.appMesh).toEqual({ mesh: 'my-mesh', virtualRouter: 'user-router' });
       expect(spec.target).toEqual({ canary: 'user-service-v2' });
       expect(spec.strategy).toEqual({ steps: [10, 25, 50, 100], bake: 300, threshold: 1, onNewRevision: 'supersede' });
-      expect(spec.analysis).toEqual({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30 });
+      expect(spec.analysis).toEqual({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30, compare: [], metrics: [], lambdaChecks: [], webhooks: [] });
       expect(spec.approval).toEqual({ beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' });
       expect(spec.triggers).toBeUndefined();
       expect(spec.notify).toBeUndefined();
@@ -117,7 +117,7 @@ notify:
           ecs: { cluster: 'prod', primaryService: 'user-primary', canaryService: 'user-canary', container: 'app', canaryDesiredCount: 2, readyTimeout: 600 },
         },
         strategy: { steps: [5, 20, 100], bake: 5400, threshold: 2, onNewRevision: 'queue' },
-        analysis: { alarms: ['user-service-5xx', 'user-service-p99'], onInsufficientData: 'fail', insufficientDataLimit: 5, recheckInterval: 45 },
+        analysis: { alarms: ['user-service-5xx', 'user-service-p99'], onInsufficientData: 'fail', insufficientDataLimit: 5, recheckInterval: 45, compare: [], metrics: [], lambdaChecks: [], webhooks: [] },
         approval: { beforeStart: true, beforePromotion: true, timeout: 2 * 86400, onTimeout: 'approve' },
         triggers: { ecrRepository: 'user-service', tags: ['v*', 'release-*'], branch: 'main' },
         notify: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:canary', slackWebhookParameter: '/canary/slack', teamsWebhookParameter: '/canary/teams' },

@@ -5,6 +5,9 @@
  * computation, seeded: the same arguments give the same figures.
  */
 import type { PeriodCounts } from '../../src/analysis/counts';
+import { describeBake, planRollout } from '../../src/plan';
+import { estimateRolloutCost, formatUsd } from '../../src/plan/cost';
+import { parseSpec } from '../../src/spec';
 import { decideSequential, initialSequentialState, updateSequential, type SequentialState } from '../../src/analysis/sequential';
 import { fixedHorizonSeconds, zTestRejects } from '../lib/baselines';
 import { rng, simulatePeriods } from '../lib/simulate';
@@ -68,10 +71,22 @@ export interface RolloutCell {
   falseRollbacks: number;
 }
 
+export interface LookCostRow {
+  bake: string;
+  looks: string;
+  judgementsPerStep: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  metricsRequested: number;
+  usd: number;
+}
+
 export interface JudgeBench {
   options: JudgeOptions;
   cells: JudgeCell[];
   rollouts: RolloutCell[];
+  /** What looking costs per 4-step rollout (src/plan/cost.ts), fixed bakes beside `{ min, max }`. */
+  cost: LookCostRow[];
 }
 
 const SHARES = [0.1, 0.25, 0.5];
@@ -97,7 +112,33 @@ export function measureJudge(options: Partial<JudgeOptions> = {}, progress: (lin
   }
   const rollouts = [0.001, 0.01].map((stableRate) => measureRollout(o, stableRate, seed++));
   for (const r of rollouts) progress(`judge: healthy 4-step rollout at ${pct(r.stableRate)}: {min,max} median ${r.sequentialSeconds.median} s vs fixed ${r.fixedSeconds} s`);
-  return { options: o, cells, rollouts };
+  return { options: o, cells, rollouts, cost: lookCosts(rollouts) };
+}
+
+/**
+ * Cost of one healthy 4-step rollout with one sequential errorRate comparison (4 metrics per
+ * look: requests and errors of each version): fixed bakes of 10 minutes, and `{ 1m, 10m }`
+ * looked at once a minute at the simulated median, and at worst (every step to max).
+ */
+function lookCosts(rollouts: RolloutCell[]): LookCostRow[] {
+  const spec = (bake: unknown) =>
+    parseSpec({
+      name: 'bench',
+      router: { appMesh: { mesh: 'm', virtualRouter: 'r' } },
+      target: { canary: 'v2', stable: 'v1' },
+      strategy: { steps: [10, 25, 50, 100], bake },
+      analysis: { alarms: ['bench-5xx'], compare: [{ metric: 'errorRate', test: 'sequential', margin: '0.5%' }] },
+    });
+  const row = (bake: unknown, looks: string, perStep: number): LookCostRow => {
+    const s = spec(bake);
+    const c = estimateRolloutCost(planRollout(s), s, {}, { perStep, metricsPerLook: 4 });
+    return { bake: describeBake(s.strategy.bake), looks, judgementsPerStep: perStep, stateTransitions: c.counts.stateTransitions, lambdaInvocations: c.counts.lambdaInvocations, metricsRequested: c.counts.metricsRequested ?? 0, usd: c.usd.total };
+  };
+  const rows = [row('10m', 'one judgement per step', 1)];
+  for (const r of rollouts) rows.push(row({ min: '1m', max: '10m' }, `healthy ${pct(r.stableRate)}: median ${r.looks.median} looks per rollout`, r.looks.median / r.steps.length));
+  rows.push(row({ min: '1m', max: '9m' }, 'worst case: every step baked to max', 9));
+  rows.push(row({ min: '1m', max: '10m' }, 'worst case: every step baked to max', 10));
+  return rows;
 }
 
 function measureCell(o: JudgeOptions, share: number, stableRate: number, canaryRate: number, seed: number): JudgeCell {
@@ -255,6 +296,15 @@ export function renderJudge(j: JudgeBench): string[] {
   ]);
   out.push(
     markdownTable(['truth', 'steps', 'bake', 'rollout time, median (min–max)', 'fixed bakes of max', 'ratio', 'looks', 'false rollbacks', 'runs'], rrows),
+    '',
+  );
+  out.push(
+    '**What looking costs** (src/plan/cost.ts, list prices; each extra look is Bake → Step → Route: 3 state transitions, one Lambda invocation, one DescribeAlarms, a timer event, a verdict event, and 4 GetMetricData metrics for one errorRate comparison). Target: a 4-step rollout looked at once a minute under $0.005; fixed bakes unchanged at 3 transitions and 1 Lambda invocation per step.',
+    '',
+    markdownTable(
+      ['bake', 'looks', 'judgements per step', 'state transitions', 'Lambda invocations', 'metrics requested', 'cost per rollout'],
+      j.cost.map((c) => [c.bake, c.looks, Number(c.judgementsPerStep.toFixed(2)), c.stateTransitions, c.lambdaInvocations, c.metricsRequested, `${formatUsd(c.usd)} ${c.usd < 0.005 ? '(< $0.005)' : '(≥ $0.005)'}`]),
+    ),
     '',
   );
   return out;

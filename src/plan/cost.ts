@@ -96,9 +96,10 @@ export function estimateRolloutCost(
   const a = { ...DEFAULT_COST_ASSUMPTIONS, ...overrides };
   const steps = plan.steps.length;
   const range = plan.bakeRange;
-  const perStep = Math.max(1, Math.ceil(looks.perStep ?? (range ? range.min / range.lookInterval : 1)));
-  const extraLooks = steps * (perStep - 1);
-  const metricsRequested = steps * perStep * (looks.metricsPerLook ?? 0);
+  // An explicit perStep may be an average over steps (e.g. measured): only the rollout's total is whole.
+  const perStep = Math.max(1, looks.perStep ?? Math.ceil(range ? range.min / range.lookInterval : 1));
+  const extraLooks = Math.round(steps * (perStep - 1));
+  const metricsRequested = (steps + extraLooks) * (looks.metricsPerLook ?? 0);
   const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);

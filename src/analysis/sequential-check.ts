@@ -112,3 +112,25 @@ function rate(r: number): string {
 function points(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(3))} pts`;
 }
+
+/** One sequential comparison's latest statistic and trajectory, as the report plots it and `canaryctl status` prints it. */
+export interface SequentialSeries extends SequentialCheckEvidence {
+  name: string;
+  /** When the judgement that carried it was made (ISO). */
+  at: string;
+}
+
+/**
+ * The latest evidence of every sequential comparison in a rollout's verdict events: the
+ * trajectory is rebuilt from the counts at every look, so the last verdict holds all of it.
+ */
+export function sequentialSeries(events: ReadonlyArray<{ at: string; kind: string; checks?: CheckResult[] }>): SequentialSeries[] {
+  const latest = new Map<string, SequentialSeries>();
+  for (const e of [...events].filter((x) => x.kind === 'verdict').sort((a, b) => a.at.localeCompare(b.at))) {
+    for (const c of e.checks ?? []) {
+      const s = c.evidence?.sequential;
+      if (s) latest.set(c.name, { ...s, name: c.name, at: e.at });
+    }
+  }
+  return [...latest.values()];
+}

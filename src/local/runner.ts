@@ -5,6 +5,7 @@ import { createLocalRouter } from '../routers/local';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
+import { sequentialSeries } from '../analysis/sequential-check';
 import { describeBake } from '../plan';
 import type { RolloutSpec } from '../spec';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
@@ -354,6 +355,7 @@ function buildReport(
         : `${result.outcome === 'rolled back' ? 'Rolled back' : 'Failed'}: ${result.reason ?? 'unknown reason'}. The route was restored to its snapshot${result.canaryRequestsAfterRollback !== undefined ? `; the canary received ${result.canaryRequestsAfterRollback} requests afterwards` : ''}.`,
     samples: timeline.samples,
     events: [...timeline.events].sort((a, b) => a.t - b.t),
+    sequential: sequentialSeries(result.events),
     steps,
     totals: { requests: result.load.completed, byVersion, non2xx, injectedFaults: result.load.failures.filter((f) => f.injected).length },
     settings: {

@@ -4,6 +4,7 @@
  * No external resources: CSS is inline, the timeline is an SVG generated here (visible without JS),
  * and a small inline script only adds a hover crosshair/tooltip. All report text is escaped.
  */
+import { renderSequentialSection } from './sequential';
 import type { ReportEvent, ReportEventKind, ReportSample, ReportStep, RolloutReport, VersionStats } from './types';
 
 /** Upper bound on points per plotted series; longer runs are bucketed down to this. */
@@ -717,6 +718,7 @@ export function renderReport(report: RolloutReport): string {
 ${key}
 </section>
 <section><h2>Steps</h2>${renderSteps(steps)}</section>
+${renderSequentialSection(report.sequential, escapeHtml)}
 <section><h2>Event log</h2>${renderEventLog(events)}</section>
 ${renderSettings(report.settings)}
 <footer>canary-controller local rollout report</footer>

@@ -6,6 +6,7 @@ import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
 import { renderJudge, type JudgeBench } from './sections/judge';
 import type { ScaleRun } from './sections/scale';
+import { renderAnalysis, type AnalysisBench } from './sections/analysis';
 
 /** Everything one `npm run bench` measured; bench/report.json is this object. */
 export interface BenchReport {
@@ -29,6 +30,7 @@ export interface BenchReport {
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
   judge?: JudgeBench;
+  analysis?: AnalysisBench;
 }
 
 export const TARGETS = { transitionsPerStep: 3, lambdaPerStep: 1, zipKb: 150, initMs: 100 };
@@ -60,6 +62,7 @@ export function renderReport(r: BenchReport): string {
   if (r.cost) out.push(...renderCost(r.cost));
   if (r.bundles) out.push(...renderBundles(r.bundles));
   if (r.reaction) out.push(...renderReaction(r.reaction));
+  if (r.analysis) out.push(...renderAnalysis(r.analysis));
   if (r.scale) out.push(...renderScale(r.scale));
   if (r.judge) out.push(...renderJudge(r.judge));
   return `${out.join('\n')}\n`;

@@ -24,8 +24,9 @@ import { countRollout, EXAMPLES_DIR, type CountsResult, type Scenario } from './
 import { measureReaction, type ReactionRun } from './sections/reaction';
 import { measureJudge } from './sections/judge';
 import { measureScale, type ScaleRun } from './sections/scale';
+import { measureAnalysis } from './sections/analysis';
 
-const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'judge'] as const;
+const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'analysis', 'judge'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -222,6 +223,13 @@ async function main(): Promise<void> {
         progress(`scale: N=${n} with traffic: ${r.promoted}/${n} promoted in ${(r.wallMs / 1000).toFixed(1)} s, CPU ${r.cpuMs.toFixed(0)} ms, traffic alone ${r.baselineCpuMs?.toFixed(0)} ms`);
       }
       report.scale = { runs };
+    });
+  }
+
+  if (args.only.has('analysis')) {
+    await timed('analysis', async () => {
+      report.analysis = await measureAnalysis();
+      progress(`analysis: ${report.analysis.getMetricDataCalls} GetMetricData calls for ${report.analysis.judgements} judgements, ${report.analysis.metricsRequested} metrics requested`);
     });
   }
 

@@ -18,6 +18,7 @@ export function billableCounts(input: {
     lambdaInvocations: input.lambdaInvocations,
     lambdaGbSeconds: input.lambdaInvocations * (input.lambdaMemoryMb / 1024) * input.lambdaSecondsPerInvocation,
     describeAlarmsCalls: n('CloudWatch.DescribeAlarms'),
+    metricsRequested: n('CloudWatch.GetMetricData.metrics'),
     dynamoWrites: n('DynamoDB.PutItem') + n('DynamoDB.UpdateItem') + n('DynamoDB.DeleteItem'),
     dynamoReads: n('DynamoDB.GetItem') + n('DynamoDB.Query'),
     messages: n('SNS.Publish') + n('EventBridge.PutEvents'),
@@ -28,7 +29,7 @@ export function billableCounts(input: {
 export function usdOfCounts(c: RolloutCounts, a: CostAssumptions): { stepFunctions: number; lambda: number; cloudWatch: number; dynamoDb: number; messaging: number; total: number } {
   const stepFunctions = c.stateTransitions * a.usdPerStateTransition;
   const lambda = c.lambdaGbSeconds * a.usdPerLambdaGbSecond + c.lambdaInvocations * a.usdPerLambdaRequest;
-  const cloudWatch = c.describeAlarmsCalls * a.usdPerCloudWatchRequest;
+  const cloudWatch = c.describeAlarmsCalls * a.usdPerCloudWatchRequest + (c.metricsRequested ?? 0) * a.usdPerMetricRequested;
   const dynamoDb = c.dynamoWrites * a.usdPerDynamoWrite + c.dynamoReads * a.usdPerDynamoRead;
   const messaging = c.messages * a.usdPerMessage;
   return { stepFunctions, lambda, cloudWatch, dynamoDb, messaging, total: stepFunctions + lambda + cloudWatch + dynamoDb + messaging };

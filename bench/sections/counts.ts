@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
+import { CloudWatchMetricData } from '../../src/analysis/metric-data';
 import { decide } from '../../src/approvals/gates';
 import { RecordingNotifier } from '../../src/approvals/notifier';
 import { DEFINITION_PATH } from '../../src/local/asl';
@@ -87,6 +88,8 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
     for (const call of mesh.mock.calls()) addCounts(out, { [`AppMesh.${commandName(call.args[0])}`]: 1 });
     for (const call of ecs.calls()) addCounts(out, { [`ECS.${commandName(call.args[0])}`]: 1 });
     if (alarms.describeCalls) out['CloudWatch.DescribeAlarms'] = alarms.describeCalls;
+    if (alarms.getMetricDataCalls) out['CloudWatch.GetMetricData'] = alarms.getMetricDataCalls;
+    if (alarms.metricsRequested) out['CloudWatch.GetMetricData.metrics'] = alarms.metricsRequested;
     return out;
   };
 
@@ -110,6 +113,7 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
     store: countingStore(rawStore, api),
     routerFor: (s) => createRouter(s, { appMesh: mesh.client }),
     checks: new CloudWatchAlarms(alarms.client),
+    metrics: new CloudWatchMetricData(alarms.client),
     notifier: countingNotifier(notifier, api),
     executions: countingExecutions(engine, api),
     now: () => new Date(),

@@ -242,7 +242,7 @@ function pct(x: number): string {
 /** The section of bench/report.md. */
 export function renderJudge(j: JudgeBench): string[] {
   const o = j.options;
-  const out = ['## 6. The sequential judge: false rollbacks, time to detection, time to "not worse"', ''];
+  const out = ['## Sequential judge: false rollbacks, time to detection, time to "not worse"', ''];
   out.push(
     `Reproduce: \`npm run bench -- --only judge\` (\`--judge-runs ${o.runs}\`). Simulated, seeded count streams (binomial requests and errors) at ${o.rps} req/s split between canary and stable, one look every ${o.periodSeconds} s on the cumulative counts, α = ${o.alpha}, ` +
       `margin ${pct(o.margin)} (absolute increase of the error rate) for "not worse", ${o.runs} runs per cell, healthy streams watched for ${o.horizonSeconds / 60} min. ` +

@@ -52,7 +52,7 @@ export function slackMessage(e: LifecycleEvent): Record<string, unknown> {
   ];
   const checks = checkLines(e);
   if (checks.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Alarms*\n${checks.map((l) => `• ${escapeSlack(l)}`).join('\n')}` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Checks*\n${checks.map((l) => `• ${escapeSlack(l)}`).join('\n')}` } });
   }
   const buttons = links(e);
   if (buttons.length > 0) {

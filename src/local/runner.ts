@@ -8,6 +8,7 @@ import { MemoryStore } from '../rollouts/store';
 import { sequentialSeries } from '../analysis/sequential-check';
 import { describeBake } from '../plan';
 import type { RolloutSpec } from '../spec';
+import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
@@ -107,6 +108,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     store,
     routerFor: (s) => createLocalRouter(s, mesh, appMesh.mesh, [stable, canary]),
     checks: alarms,
+    ...localAnalysisPorts(mesh.stats, appMesh.mesh),
     notifier,
     executions: engine,
     now: () => new Date(),
@@ -218,7 +220,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
   if (bakeSeconds === undefined) return spec;
   const bake = Math.max(1, Math.round(bakeSeconds));
-  return { ...spec, strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
+  return { ...withLocalPeriods(spec), strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
 }
 
 /** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */
@@ -339,6 +341,7 @@ function buildReport(
     summary: verdicts.filter((v) => v.step === s.index).map((v) => v.message).join('; ') || undefined,
     measuredCanaryShare: Math.round(s.measuredShare * 10) / 10,
     requests: s.requests,
+    judgements: judgementsOf(verdicts, s.index),
   }));
   const byVersion: Record<string, number> = {};
   for (const [k, v] of Object.entries(result.load.byServedBy)) byVersion[k] = v;

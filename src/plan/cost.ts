@@ -1,3 +1,4 @@
+import { metricsPerJudgement } from '../analysis/cost';
 import type { RolloutSpec } from '../spec';
 import type { RolloutPlan } from './index';
 
@@ -18,7 +19,7 @@ export interface CostAssumptions {
   lambdaSecondsPerInvocation: number;
   /** CloudWatch API (DescribeAlarms), USD per request ($0.01 per 1,000). */
   usdPerCloudWatchRequest: number;
-  /** CloudWatch GetMetricData, USD per metric requested ($0.01 per 1,000); what a per-version count read costs. */
+  /** CloudWatch GetMetricData, USD per metric requested ($0.01 per 1,000 metrics), whatever the number of calls. */
   usdPerMetricRequested: number;
   /** DynamoDB on-demand, USD per write request unit ($1.25 per million). */
   usdPerDynamoWrite: number;
@@ -49,8 +50,8 @@ export interface RolloutCounts {
   lambdaInvocations: number;
   lambdaGbSeconds: number;
   describeAlarmsCalls: number;
-  /** GetMetricData metrics requested (per-version counts of the comparisons, once per look). */
-  metricsRequested?: number;
+  /** Metrics requested through GetMetricData (comparisons and metric checks), one call per judgement. */
+  metricsRequested: number;
   dynamoWrites: number;
   dynamoReads: number;
   /** SNS publishes plus EventBridge events (notifications and bake timers). */
@@ -99,7 +100,7 @@ export function estimateRolloutCost(
   // An explicit perStep may be an average over steps (e.g. measured): only the rollout's total is whole.
   const perStep = Math.max(1, looks.perStep ?? Math.ceil(range ? range.min / range.lookInterval : 1));
   const extraLooks = Math.round(steps * (perStep - 1));
-  const metricsRequested = (steps + extraLooks) * (looks.metricsPerLook ?? 0);
+  const metricsRequested = (steps + extraLooks) * (looks.metricsPerLook ?? metricsPerJudgement(spec.analysis));
   const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);
@@ -146,7 +147,8 @@ export function estimateRolloutCost(
       'every check passes at the first try; approvals answered at once (re-checks add cost)',
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
-      `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms), GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics`,
+      `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
+      `CloudWatch GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics requested (one call per judgement; ${looks.metricsPerLook ?? metricsPerJudgement(spec.analysis)} metrics each)`,
       `${perStep} judgement(s) per traffic step${range ? ` (bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s)` : ''}`,
       `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
       `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,

@@ -34,20 +34,22 @@ export function parseMillis(value: string | number): number | undefined {
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
-/** Percentage points: `0.5%` or a number of points (0.5 = half a point); the output is a fraction (0.005). */
+/**
+ * Percentage points: `0.5%`, or a fraction (0.005). The output is the fraction, which reads back
+ * the same (execution inputs carry the parsed spec).
+ */
 const points = z
   .union([z.string(), z.number()], { error: 'must be percentage points such as 0.5%' })
   .transform((value, ctx) => {
-    const text = typeof value === 'number' ? String(value) : value.trim();
-    const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
-    const n = m ? Number(m[1]) : Number.NaN;
-    if (!(n >= 0 && n <= 100)) {
-      ctx.addIssue({ code: 'custom', message: `must be percentage points between 0% and 100% such as 0.5%, got "${value}"` });
+    const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
+    const n = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
+    if (!(n >= 0 && n <= 1)) {
+      ctx.addIssue({ code: 'custom', message: `must be percentage points such as 0.5% (or a fraction from 0 to 1 such as 0.005), got "${value}"` });
       return z.NEVER;
     }
-    return n / 100;
+    return n;
   })
-  .meta({ type: ['string', 'number'], description: 'Percentage points: 0.5% (or the number 0.5)' });
+  .meta({ type: ['string', 'number'], description: 'Percentage points: 0.5% (or the fraction 0.005)' });
 
 /**
  * A CloudWatch period in seconds. CloudWatch accepts 1, 5, 10, 20, 30 (high-resolution metrics)

@@ -99,11 +99,11 @@ describe('local runner (end to end)', () => {
     expect(existsSync(join(dir, 'errors.html'))).toBe(true);
   });
 
-  it('rolls back on latency when the canary is 300 ms slower', async () => {
+  it('rolls back on latency when the canary is 300 ms slower, by comparing its slow requests with stable', async () => {
     const { result } = await run({ canaryLatencyMs: 300 });
 
     expect(result.outcome).toBe('rolled back');
-    expect(result.reason).toContain('demo-canary-p99 in ALARM');
+    expect(result.reason).toContain('slowRequests>250ms failed (canary slower than 250ms 100.00% vs stable');
     expect(result.canaryRequestsAfterRollback).toBe(0);
   });
 

@@ -10,7 +10,7 @@ import {
   type RouteData,
   type RouteSpec,
 } from '@aws-sdk/client-app-mesh';
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricAlarm, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /**
@@ -125,8 +125,31 @@ export class FakeAlarms {
   readonly client = new CloudWatchClient({ region: 'us-east-1' });
   readonly states = new Map<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }>();
   describeCalls = 0;
+  /** GetMetricData calls and the metrics they requested (what GetMetricData is billed on). */
+  getMetricDataCalls = 0;
+  metricsRequested = 0;
+  /**
+   * The value of one metric query in the current minute, or undefined for no datapoint. Default:
+   * every version serves 1,000 requests a minute with no 5xx and nothing slow (a healthy canary).
+   */
+  metricValue: (metricName: string, stat: string, dimensions: Record<string, string>) => number | undefined = (metricName) =>
+    /RequestCount|Invocations/.test(metricName) ? 1000 : /Response|Duration|RequestTime/.test(metricName) ? 0 : undefined;
 
   constructor() {
+    this.mock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      this.getMetricDataCalls++;
+      this.metricsRequested += (input.MetricDataQueries ?? []).filter((q) => q.MetricStat).length;
+      const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+      const MetricDataResults: MetricDataResult[] = (input.MetricDataQueries ?? [])
+        .filter((q) => q.MetricStat)
+        .map((q) => {
+          const m = q.MetricStat!;
+          const dims = Object.fromEntries((m.Metric?.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
+          const value = this.metricValue(m.Metric!.MetricName!, m.Stat!, dims);
+          return { Id: q.Id, Label: m.Metric!.MetricName, Timestamps: value === undefined ? [] : [minute], Values: value === undefined ? [] : [value], StatusCode: 'Complete' };
+        });
+      return { MetricDataResults, Messages: [] };
+    });
     this.mock.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
       this.describeCalls++;
       const MetricAlarms: MetricAlarm[] = (input.AlarmNames ?? [])

@@ -126,7 +126,7 @@ export async function statusCommand(ctx: CliContext, rolloutId: string, opts: { 
         weight: verdict.weight ?? null,
         verdict: verdict.verdict ?? null,
         summary: verdict.message,
-        checks: (verdict.checks ?? []).map((c) => ({ name: c.name, state: c.state, reason: c.reason ?? null })),
+        checks: (verdict.checks ?? []).map((c) => ({ name: c.name, kind: c.kind, state: c.state, reason: c.reason ?? null, evidence: c.evidence ?? null })),
       }
     : null;
   const recent = events.slice(-(opts.events ?? 10));
@@ -162,8 +162,8 @@ export async function statusCommand(ctx: CliContext, rolloutId: string, opts: { 
     if (lastVerdict.checks.length > 0) {
       lines.push(
         table(
-          ['  ALARM', 'STATE', 'REASON'],
-          lastVerdict.checks.map((c) => [`  ${c.name}`, colourStatus(p, c.state), truncate(c.reason ?? '', 100)]),
+          ['  CHECK', 'STATE', 'CANARY', 'STABLE', 'LIMIT', 'REASON'],
+          lastVerdict.checks.map((c) => [`  ${c.name}`, colourStatus(p, c.state), c.evidence?.canary ?? '-', c.evidence?.stable ?? '-', c.evidence?.limit ?? '-', truncate(c.reason ?? '', 100)]),
           p,
         ),
       );

@@ -1,6 +1,6 @@
 import { describeBake, planRollout } from '../../plan';
 import { alwaysOnControllerMonthlyCost, estimateRolloutCost, formatUsd } from '../../plan/cost';
-import { formatDuration, SpecValidationError, type RolloutSpec, type SpecIssue } from '../../spec';
+import { compareName, formatDuration, SpecValidationError, type RolloutSpec, type SpecIssue } from '../../spec';
 import { loadSpecFile } from '../../spec/load';
 import { printJson, write, type OutputContext } from '../context';
 import { CliError, ExitCode } from '../errors';
@@ -89,7 +89,7 @@ export async function planCommand(ctx: OutputContext, file: string, opts: PlanOp
     const gates = [spec.approval.beforeStart && 'beforeStart', spec.approval.beforePromotion && 'beforePromotion'].filter(Boolean).join(', ');
     lines.push(`Approvals: ${gates}; each may wait up to ${formatDuration(spec.approval.timeout)} (on timeout: ${spec.approval.onTimeout})`);
   }
-  lines.push(`Analysis: ${spec.analysis.alarms.length ? spec.analysis.alarms.join(', ') : 'no alarms (every step passes)'}; threshold ${spec.strategy.threshold}`);
+  lines.push(`Analysis: ${analysisLine(spec.analysis)}; threshold ${spec.strategy.threshold}`);
   lines.push('');
   lines.push(p.bold('Estimated AWS cost of one rollout'));
   const c = cost.counts;
@@ -99,7 +99,7 @@ export async function planCommand(ctx: OutputContext, file: string, opts: PlanOp
       [
         ['  Step Functions', `${c.stateTransitions} state transitions`, formatUsd(cost.usd.stepFunctions)],
         ['  Lambda', `${c.lambdaInvocations} invocations, ${round(c.lambdaGbSeconds)} GB-s`, formatUsd(cost.usd.lambda)],
-        ['  CloudWatch', `${c.describeAlarmsCalls} DescribeAlarms calls`, formatUsd(cost.usd.cloudWatch)],
+        ['  CloudWatch', `${c.describeAlarmsCalls} DescribeAlarms calls${c.metricsRequested ? `, ${c.metricsRequested} metrics requested (GetMetricData)` : ''}`, formatUsd(cost.usd.cloudWatch)],
         ['  DynamoDB', `${c.dynamoWrites} writes, ${c.dynamoReads} reads`, formatUsd(cost.usd.dynamoDb)],
         ['  SNS + EventBridge', `${c.messages} messages`, formatUsd(cost.usd.messaging)],
         ['  Total', '', p.bold(formatUsd(cost.usd.total))],
@@ -115,4 +115,16 @@ export async function planCommand(ctx: OutputContext, file: string, opts: PlanOp
 
 function round(n: number): string {
   return (Math.round(n * 100) / 100).toString();
+}
+
+/** Every check a step is judged by, named; "no checks" says plainly that every step passes on its bake. */
+function analysisLine(a: RolloutSpec['analysis']): string {
+  const names = [
+    ...a.alarms,
+    ...a.compare.map((c) => `${compareName(c)} vs stable`),
+    ...a.metrics.map((m) => m.name),
+    ...a.lambdaChecks.map((l) => l.name),
+    ...a.webhooks.map((w) => w.name),
+  ];
+  return names.length ? names.join(', ') : 'no checks (every step passes)';
 }

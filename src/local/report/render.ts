@@ -5,6 +5,7 @@
  * and a small inline script only adds a hover crosshair/tooltip. All report text is escaped.
  */
 import { renderSequentialSection } from './sequential';
+import { renderStepChecks } from './checks';
 import type { ReportEvent, ReportEventKind, ReportSample, ReportStep, RolloutReport, VersionStats } from './types';
 
 /** Upper bound on points per plotted series; longer runs are bucketed down to this. */
@@ -719,6 +720,7 @@ ${key}
 </section>
 <section><h2>Steps</h2>${renderSteps(steps)}</section>
 ${renderSequentialSection(report.sequential, escapeHtml)}
+${renderStepChecks(steps)}
 <section><h2>Event log</h2>${renderEventLog(events)}</section>
 ${renderSettings(report.settings)}
 <footer>canary-controller local rollout report</footer>

@@ -46,6 +46,18 @@ export interface ReportStep {
   /** percent 0-100 of requests the canary actually served during the step (same unit as weight) */
   measuredCanaryShare?: number;
   requests?: number;
+  /** Every judgement of the step (re-checks included), with the checks and their evidence. */
+  judgements?: Array<{ verdict: string; checks: ReportCheck[] }>;
+}
+
+/** One check of a judgement as the report shows it: a row of the step's checks table. */
+export interface ReportCheck {
+  name: string;
+  kind: string;
+  /** OK, ALARM or INSUFFICIENT_DATA: shown as Successful, Failed, Inconclusive. */
+  state: string;
+  reason?: string;
+  evidence?: { canary?: string; stable?: string; limit?: string };
 }
 
 export interface RolloutReport {

@@ -161,7 +161,7 @@ describe('bench helpers', () => {
         lambdaMemoryMb: 512,
         lambdaSecondsPerInvocation: 0.2,
       });
-      expect(counts).toEqual({ stateTransitions: 1000, lambdaInvocations: 10, lambdaGbSeconds: 1, describeAlarmsCalls: 1000, dynamoWrites: 3, dynamoReads: 4, messages: 3 });
+      expect(counts).toEqual({ stateTransitions: 1000, lambdaInvocations: 10, lambdaGbSeconds: 1, describeAlarmsCalls: 1000, metricsRequested: 0, dynamoWrites: 3, dynamoReads: 4, messages: 3 });
       const usd = usdOfCounts(counts, DEFAULT_COST_ASSUMPTIONS);
       expect(usd.stepFunctions).toBeCloseTo(0.025, 10);
       expect(usd.cloudWatch).toBeCloseTo(0.01, 10);

@@ -65,7 +65,7 @@ describe('canaryctl status', () => {
 
     expect(h.out.text).toContain('Step:       3 of 3');
     expect(h.out.text).toContain('canary 100%, stable 0%');
-    expect(h.out.text).toMatch(/user-p99\s+INSUFFICIENT_DATA\s+no datapoints/);
+    expect(h.out.text).toMatch(/user-p99\s+INSUFFICIENT_DATA\s+-\s+-\s+-\s+no datapoints/);
     expect(h.out.text).toContain('beforePromotion approval since');
     expect(h.out.text).toContain('canaryctl approve user-service-aaaa1111');
   });
@@ -95,6 +95,22 @@ describe('canaryctl status', () => {
     expect(h.out.text).toMatch(/log evidence over time ▁▂▄ \(60s–3m after the start; top = boundary\)/);
     expect(await run('status', 'user-service-aaaa1111', '--json')).toBe(0);
     expect(JSON.parse(h.out.text.slice(h.out.text.indexOf('{'))).sequential[0]).toMatchObject({ name: 'errorRate', decision: 'continue', boundary: Math.log(20) });
+  });
+
+  it('shows each comparison with the canary, stable and limit it was judged on', async () => {
+    await h.store.putRollout(record({ step: 1, canaryWeight: 25 }));
+    const errorRate = {
+      name: 'errorRate',
+      kind: 'compare' as const,
+      state: 'ALARM' as const,
+      reason: 'canary errors 2.00% vs stable 0.10%, limit ≤ stable + 1 pts',
+      evidence: { canary: '2.00% (20/1000)', stable: '0.10% (9/9000)', limit: '≤ stable + 1 pts' },
+    };
+    await h.store.appendEvent('user-service-aaaa1111', verdictEvent({ step: 1, weight: 25, verdict: 'failed', checks: [errorRate], message: 'errorRate failed' }));
+
+    expect(await run('status', 'user-service-aaaa1111')).toBe(0);
+
+    expect(h.out.text).toMatch(/errorRate\s+ALARM\s+2\.00% \(20\/1000\)\s+0\.10% \(9\/9000\)\s+≤ stable \+ 1 pts\s+canary errors 2\.00%/);
   });
 
   it('prints rollout, lastVerdict and events with --json', async () => {

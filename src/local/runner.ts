@@ -7,6 +7,7 @@ import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
 import { sequentialSeries } from '../analysis/sequential-check';
 import { describeBake } from '../plan';
+import { withSequentialJudge } from './sequential';
 import type { RolloutSpec } from '../spec';
 import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
@@ -38,6 +39,8 @@ export interface LocalRunOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Seconds of traffic after the rollout ends, to show where new requests go. */
   tailSeconds?: number;
+  /** `sequential`: judge comparisons with the sequential test and bake `{ min, max }` (src/local/sequential.ts). */
+  judge?: 'threshold' | 'sequential';
   /** Start the control endpoint so `canaryctl approve|reject --local` can answer from another terminal. */
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
@@ -83,7 +86,8 @@ export interface LocalRunResult {
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
   const out = options.out ?? process.stdout;
-  const spec = withLocalTiming(options.spec, options.bakeSeconds);
+  const timed = withLocalTiming(options.spec, options.bakeSeconds);
+  const spec = options.judge === 'sequential' ? withSequentialJudge(timed) : timed;
   const appMesh = spec.router.appMesh;
   if (!appMesh) throw new Error('the local runner needs an appMesh router in the spec');
   const canary = spec.target.canary;

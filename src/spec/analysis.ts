@@ -121,7 +121,7 @@ export function refineCompare(entry: { metric: string; over?: number; maxIncreas
   }
 }
 
-export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShape }).superRefine((entry, ctx) => {
+export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShape(points) }).superRefine((entry, ctx) => {
   refineCompare(entry, ctx);
   refineSequential(entry, ctx);
 });

@@ -24,6 +24,12 @@ describe('analysis.compare[] with test: sequential', () => {
     expect(compare({ metric: 'errorRate', test: 'sequential', alpha: 0.01, margin: '0.5%' })).toEqual({ metric: 'errorRate', test: 'sequential', alpha: 0.01, margin: 0.005, minRequests: 100, period: 60 });
   });
 
+  it('reads a parsed entry back the same (execution input is the parsed spec as JSON): a number is a fraction, as for maxIncrease', () => {
+    const parsed = compare({ metric: 'errorRate', test: 'sequential', margin: '0.5%', maxIncrease: '1%' });
+    expect(compare(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
+    expect(CompareSchema.safeParse({ metric: 'errorRate', test: 'sequential', margin: 0 }).error?.issues.map((i) => i.message)).toEqual(['must be above 0%']);
+  });
+
   it('refuses sequential fields without test: sequential and a ratio limit the sequential test would ignore', () => {
     const stray = CompareSchema.safeParse({ metric: 'errorRate', maxIncrease: '1%', alpha: 0.05 });
     const ratio = CompareSchema.safeParse({ metric: 'errorRate', test: 'sequential', maxRatio: 2 });

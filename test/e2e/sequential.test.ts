@@ -61,7 +61,7 @@ describe('demo with --judge sequential (end to end)', () => {
       return last?.checks?.filter((c) => c.kind === 'compare').every((c) => c.evidence?.sequential?.decision === 'not-worse');
     });
     expect(endedEarly.length).toBeGreaterThanOrEqual(2);
-    // Every look of those steps but the last said "continue" or "not worse" before min: none waited for max.
-    expect(looksPerStep(result).size).toBe(4);
+    // Every one of the 4 steps was judged (looked at) before the rollout moved past it.
+    expect([...looksPerStep(result).keys()].sort()).toEqual([0, 1, 2, 3]);
   }, 240_000);
 });

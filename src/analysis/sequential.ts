@@ -2,8 +2,10 @@ import type { PeriodCounts, VersionCounts } from './counts';
 
 /**
  * The sequential judge's math: anytime-valid tests on per-version counts, canary against stable.
- * Pure, no I/O. The state carried between looks is a handful of totals and one number per point
- * of a fixed grid of rate ratios ({@link GRID_SIZE}), whatever the number of looks.
+ * Pure, no I/O. The statistic is a fold over periods whose state is a handful of totals and one
+ * number per point of a fixed grid of rate ratios ({@link GRID_SIZE}), whatever the number of
+ * periods; the judge (sequential-check.ts) refolds every period since the rollout started at each
+ * look, since CloudWatch returns them all in one call, so nothing is carried between looks.
  *
  * Model. In a period with `n_c` canary and `n_s` stable requests, the canary's and the stable's
  * events (errors or slow requests) are Poisson with rates `n_c·p_c` and `n_s·p_s`. Conditioned on
@@ -118,8 +120,8 @@ export function eventsOf(counts: VersionCounts, event: SequentialEvent): number 
 }
 
 /**
- * Adds one period of counts (the traffic since the previous look) to the state. A period with no
- * events changes nothing but the request totals: low traffic only means "continue".
+ * Adds one period of counts to the state. A period with no events changes nothing but the
+ * request totals: low traffic only means "continue".
  */
 export function updateSequential(state: SequentialState, period: PeriodCounts, event: SequentialEvent): SequentialState {
   const nc = nonNegative(period.canary.requests, 'canary.requests');

@@ -4,6 +4,7 @@ import { formatSummary, linearFit, markdownTable, median, summarize, versusTarge
 import type { BundleFigure } from './sections/bundles';
 import type { CountsResult } from './sections/counts';
 import type { ReactionRun } from './sections/reaction';
+import { renderJudge, type JudgeBench } from './sections/judge';
 import type { ScaleRun } from './sections/scale';
 import { renderAnalysis, type AnalysisBench } from './sections/analysis';
 import { renderRouters, type RouterBenchRow } from './sections/routers';
@@ -29,6 +30,7 @@ export interface BenchReport {
   bundles?: { packageMs: number; stale?: string; figures: BundleFigure[]; composition: { handler: string; parts: Array<{ source: string; bytes: number }> } };
   reaction?: { spec: string; rps: number; runs: ReactionRun[] };
   scale?: { runs: ScaleRun[] };
+  judge?: JudgeBench;
   analysis?: AnalysisBench;
   routers?: RouterBenchRow[];
 }
@@ -66,6 +68,7 @@ export function renderReport(r: BenchReport): string {
   if (r.analysis) out.push(...renderAnalysis(r.analysis));
   if (r.scale) out.push(...renderScale(r.scale));
   if (r.routers) out.push(...renderRouters(r.routers));
+  if (r.judge) out.push(...renderJudge(r.judge));
   return `${out.join('\n')}\n`;
 }
 

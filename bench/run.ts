@@ -6,6 +6,7 @@
  *   npm run bench -- --only counts,bundles       some sections (cost needs counts: it runs them)
  *   npm run bench -- --bakes 3,10 --reps 2       fewer reaction runs
  *   npm run bench -- --update-reference          also replace the checked-in bench/reference/report.{md,json}
+ *   npm run bench -- --only judge --judge-runs 1000   the sequential judge alone (~1-2 min)
  */
 import './lib/env';
 import '../src/local/quiet';
@@ -22,11 +23,12 @@ import { renderReport, type BenchReport } from './report';
 import { bundleComposition, measureBundle, packagedZips, packageFunctions, ROOT, zipsWrittenAt } from './sections/bundles';
 import { countRollout, EXAMPLES_DIR, type CountsResult, type Scenario } from './sections/counts';
 import { measureReaction, type ReactionRun } from './sections/reaction';
+import { measureJudge } from './sections/judge';
 import { measureScale, type ScaleRun } from './sections/scale';
 import { measureAnalysis } from './sections/analysis';
 import { measureRouters } from './sections/routers';
 
-const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'analysis', 'routers'] as const;
+const SECTIONS = ['counts', 'cost', 'bundles', 'reaction', 'scale', 'analysis', 'routers', 'judge'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -36,6 +38,7 @@ interface Args {
   initReps: number;
   scaleN: number[];
   scaleReps: number;
+  judgeRuns: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -53,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     initReps: Number(get('init-reps') ?? 15),
     scaleN: list(get('scale'), [1, 10, 50]),
     scaleReps: Number(get('scale-reps') ?? 3),
+    judgeRuns: Number(get('judge-runs') ?? 1000),
   };
 }
 
@@ -236,6 +240,12 @@ async function main(): Promise<void> {
   if (args.only.has('routers')) {
     await timed('routers', async () => {
       report.routers = await measureRouters(args.reps, progress);
+    });
+  }
+
+  if (args.only.has('judge')) {
+    await timed('judge', async () => {
+      report.judge = measureJudge({ runs: args.judgeRuns }, progress);
     });
   }
 

@@ -10,6 +10,7 @@ import { LocalEcs, localSampleImage } from '../../src/local/aws/ecs';
 import { createWorkload } from '../../src/workloads';
 import { LocalEngine } from '../../src/local/engine';
 import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
+import { bakeBounds } from '../../src/plan';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
@@ -104,7 +105,7 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
   const handlers = Object.fromEntries(Object.entries(HANDLERS).map(([k, h]) => [k, wrap(k, h)]));
 
   // Every bake takes ~150 ms: the same state machine, a faster clock for callback waits only.
-  const bakeSeconds = Math.max(1, spec.strategy.bake);
+  const bakeSeconds = Math.max(1, bakeBounds(spec.strategy.bake).max);
   const engine = new LocalEngine({ timeScale: 0.15 / bakeSeconds, retryIntervalMs: 5, handlers, waitTimeOverrides: { WaitForCanary: 20, WaitForPrimary: 20 } });
   const notifier = new RecordingNotifier();
   const rawStore = new MemoryStore();

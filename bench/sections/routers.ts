@@ -8,6 +8,7 @@ import { LocalEngine } from '../../src/local/engine';
 import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
 import { runLocal } from '../../src/local/runner';
 import { createRouter } from '../../src/routers';
+import { bakeBounds } from '../../src/plan';
 import { configureDeps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
 import type { RolloutSpec } from '../../src/spec';
@@ -110,7 +111,7 @@ async function countSteps(base: RolloutSpec, routing: LocalRouting): Promise<Pic
     return result;
   };
   const handlers = Object.fromEntries(Object.entries(HANDLERS).map(([k, h]) => [k, wrap(k, h)]));
-  const engine = new LocalEngine({ timeScale: 0.15 / Math.max(1, spec.strategy.bake), retryIntervalMs: 5, handlers });
+  const engine = new LocalEngine({ timeScale: 0.15 / Math.max(1, bakeBounds(spec.strategy.bake).max), retryIntervalMs: 5, handlers });
   configureDeps({
     store: new MemoryStore(),
     routerFor: (s) => createRouter(s, routing.clients),

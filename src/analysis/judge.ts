@@ -1,3 +1,4 @@
+import type { SequentialCheckEvidence } from './sequential-check';
 /** States a CloudWatch alarm (metric or composite) can be in. */
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -33,6 +34,8 @@ export interface CheckEvidence {
   values?: number[];
   /** A custom check's answer (a webhook's body truncated). */
   response?: string;
+  /** A `test: sequential` comparison: its statistic, boundary and trajectory (src/analysis/sequential-check.ts). */
+  sequential?: SequentialCheckEvidence;
 }
 
 /** The Argo-style name of a result: Successful, Failed or Inconclusive. */

@@ -4,6 +4,7 @@ import type { MetricCheck } from '../spec/analysis';
 import { ConfigurationError } from '../shared/errors';
 import { runChecks, type CheckSource } from './alarms';
 import { judgeComparison } from './compare';
+import { judgeSequential } from './sequential-check';
 import { runLambdaCheck, runWebhook, type CheckContext, type CustomCheckPorts } from './custom';
 import type { CheckResult } from './judge';
 import { MAX_QUERIES, type MetricDataReader, type MetricSeries } from './metric-data';
@@ -48,7 +49,9 @@ export async function runAnalysis(spec: RolloutSpec, ctx: JudgementContext, port
     runCustomChecks(spec, ctx, ports.custom),
   ]);
   const window = { start: ctx.stepStart.getTime(), end: ctx.now.getTime() };
-  const compared = a.compare.map((c, i) => judgeComparison(c, plan.counts[i]!(series), window));
+  const compared = a.compare.map((c, i) =>
+    c.test === 'sequential' ? judgeSequential(c, plan.counts[i]!(series), window, ctx.rolloutStart.getTime()) : judgeComparison(c, plan.counts[i]!(series), window),
+  );
   const measured = a.metrics.map((m, i) => judgeMetric(m, plan.metrics[i]!, series.get(plan.metrics[i]!.id), window));
   return [...alarms, ...compared, ...measured, ...custom];
 }

@@ -30,6 +30,7 @@ export async function runLocalCommand(specPath: string, options: LocalCommandOpt
     rps: options.rps,
     canaryErrors: options.canaryErrors,
     canaryLatencyMs: options.canaryLatency,
+    judge: options.judge,
     approve,
     ask: approve === 'prompt' ? askAtTerminal : undefined,
     reportPath: options.report === false ? undefined : options.report ?? 'rollout-report.html',

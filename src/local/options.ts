@@ -13,6 +13,7 @@ export interface LocalCommandOptions {
   canaryErrors?: number;
   canaryLatency?: number;
   approve?: ApprovalMode;
+  judge?: 'threshold' | 'sequential';
   report?: string | false;
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Whether stdin is a terminal (default: process.stdin.isTTY); tests set it. */
@@ -48,6 +49,7 @@ export function addLocalRunOptions(command: Command): Command {
     .option('--rps <n>', 'requests per second through the local mesh', positive, 200)
     .option('--canary-errors <rate>', 'share of canary requests that fail with 500 (0..1)', rate, 0)
     .option('--canary-latency <ms>', 'latency added to every canary response (e.g. 300ms)', milliseconds, 0)
+    .addOption(new Option('--judge <kind>', 'how comparisons are judged: threshold (the spec as written) or sequential (anytime-valid test, bakes of { min: bake/4, max: bake } looked at every second)').choices(['threshold', 'sequential']))
     .addOption(new Option('--approve <mode>', 'answer approval gates: auto, reject, prompt (ask here), wait (answer with canaryctl approve --local)').choices(['auto', 'reject', 'prompt', 'wait']))
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
     .option('--no-report', 'write no report')

@@ -5,6 +5,9 @@ import { createRouter } from '../routers';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
 import { MemoryStore } from '../rollouts/store';
+import { sequentialSeries } from '../analysis/sequential-check';
+import { describeBake } from '../plan';
+import { withSequentialJudge } from './sequential';
 import type { RolloutSpec } from '../spec';
 import { judgementsOf, localAnalysisPorts, withLocalPeriods } from './analysis';
 import { WriteLog, dataPlaneConvergenceMs } from './convergence';
@@ -40,6 +43,8 @@ export interface LocalRunOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Seconds of traffic after the rollout ends, to show where new requests go. */
   tailSeconds?: number;
+  /** `sequential`: judge comparisons with the sequential test and bake `{ min, max }` (src/local/sequential.ts). */
+  judge?: 'threshold' | 'sequential';
   /** Start the control endpoint so `canaryctl approve|reject --local` can answer from another terminal. */
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
@@ -95,7 +100,8 @@ export interface LocalRunResult {
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
   const out = options.out ?? process.stdout;
-  const spec = withLocalTiming(options.spec, options.bakeSeconds);
+  const timed = withLocalTiming(options.spec, options.bakeSeconds);
+  const spec = options.judge === 'sequential' ? withSequentialJudge(timed) : timed;
   const rps = options.rps ?? 200;
 
   const stableSvc = await startSampleService({ version: 'stable', errorRate: options.stableErrors ?? 0, seed: 1 });
@@ -237,7 +243,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 function withLocalTiming(spec: RolloutSpec, bakeSeconds: number | undefined): RolloutSpec {
   if (bakeSeconds === undefined) return spec;
   const bake = Math.max(1, Math.round(bakeSeconds));
-  return { ...withLocalPeriods(spec), strategy: { ...spec.strategy, bake }, analysis: { ...spec.analysis, recheckInterval: Math.min(spec.analysis.recheckInterval, bake) } };
+  // Periods shrink with the bake (withLocalPeriods); keep them when shortening the re-check interval.
+  const local = withLocalPeriods(spec);
+  return { ...local, strategy: { ...local.strategy, bake }, analysis: { ...local.analysis, recheckInterval: Math.min(local.analysis.recheckInterval, bake) } };
 }
 
 /** The spec as an execution input: durations back to seconds-as-numbers, which the schema accepts. */
@@ -367,11 +375,12 @@ function buildReport(
         : `${result.outcome === 'rolled back' ? 'Rolled back' : 'Failed'}: ${result.reason ?? 'unknown reason'}. The route was restored to its snapshot${result.canaryRequestsAfterRollback !== undefined ? `; the canary received ${result.canaryRequestsAfterRollback} requests afterwards` : ''}.`,
     samples: timeline.samples,
     events: [...timeline.events].sort((a, b) => a.t - b.t),
+    sequential: sequentialSeries(result.events),
     steps,
     totals: { requests: result.load.completed, byVersion, non2xx, injectedFaults: result.load.failures.filter((f) => f.injected).length },
     settings: {
       rps: ctx.rps,
-      bake: `${spec.strategy.bake}s`,
+      bake: describeBake(spec.strategy.bake),
       steps: spec.strategy.steps?.join(', ') ?? '',
       canaryErrors: ctx.options.canaryErrors ?? 0,
       canaryLatencyMs: ctx.options.canaryLatencyMs ?? 0,

@@ -1,6 +1,7 @@
 import type { CheckResult } from '../analysis/judge';
 import type { LifecycleEvent } from '../approvals/notifier';
 import { headline } from '../approvals/notifier';
+import { describeBake } from '../plan';
 import type { RolloutSpec } from '../spec';
 import type { ReportSample } from './report';
 import type { LocalRunResult } from './runner';
@@ -31,7 +32,7 @@ export class LiveView {
   start(rolloutId: string, meshUrl: string, controlUrl?: string): void {
     const s = this.ctx.spec;
     this.line(`canary-controller local run: ${s.name} (rollout ${rolloutId})`);
-    this.line(`  stable ${this.ctx.stable} → canary ${this.ctx.canary}; steps ${s.strategy.steps?.join(' → ') ?? `+${s.strategy.stepWeight}`}%, bake ${s.strategy.bake}s; alarms ${s.analysis.alarms.join(', ') || 'none'}`);
+    this.line(`  stable ${this.ctx.stable} → canary ${this.ctx.canary}; steps ${s.strategy.steps?.join(' → ') ?? `+${s.strategy.stepWeight}`}%, bake ${describeBake(s.strategy.bake)}; alarms ${s.analysis.alarms.join(', ') || 'none'}`);
     this.line(`  load: ${this.ctx.rps} requests/s through the local mesh at ${meshUrl}`);
     if (controlUrl) this.line(`  approvals from another terminal: npx canaryctl approve ${rolloutId} --local`);
   }

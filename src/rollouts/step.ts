@@ -1,5 +1,6 @@
 import { judge } from '../analysis/judge';
 import { hooksBeforeShift, stepChecks } from './analysis';
+import { afterHealthyLook, firstWaitSeconds } from './bake';
 import { bestEffort } from './best-effort';
 import type { Deps } from './deps';
 import type { ExecutionState, RolloutState } from './state';
@@ -31,7 +32,9 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
     if (verdict.verdict === 'inconclusive') {
       return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.recheckSeconds };
     }
-    if (bake.interrupted) {
+    const look = afterHealthyLook(r, checks, deps.now());
+    if (look && !look.moveOn) return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: look.waitSeconds };
+    if (bake.interrupted && !look) {
       // The alarm that cut the bake short is OK again: bake this step again in full rather than move on early.
       return { ...r, counters, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
     }
@@ -66,7 +69,7 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
     await deps.store.appendEvent(r.id, { at: now, kind: 'shifted', step: next, weight, message: `canary weight ${weight}% on ${r.snapshot.routes.length} route(s), ${describeVerification(verified)}` });
     await deps.store.updateRollout(r.id, { step: next, canaryWeight: weight, status: 'running', gate: undefined });
   });
-  return { ...r, versions, step: next, weight, stepStartedAt: now, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: r.bakeSeconds };
+  return { ...r, versions, step: next, weight, stepStartedAt: now, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: firstWaitSeconds(r) };
 }
 
 /** How the last bake ended: timed out, interrupted by an alarm, or an operator's skip. Anything else counts as a bake that ran out. */

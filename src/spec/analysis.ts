@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { refineSequential, sequentialShape } from './sequential';
 
 /**
  * The analysis checks beyond alarms: canary-against-stable comparisons (`analysis.compare[]`),
@@ -120,7 +121,10 @@ export function refineCompare(entry: { metric: string; over?: number; maxIncreas
   }
 }
 
-export const CompareSchema = z.strictObject(compareShape).superRefine(refineCompare);
+export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShape(points) }).superRefine((entry, ctx) => {
+  refineCompare(entry, ctx);
+  refineSequential(entry, ctx);
+});
 export type CompareCheck = z.output<typeof CompareSchema>;
 
 /** The name a comparison goes by: its own, else the metric (with the bound for slow requests). */

@@ -64,6 +64,14 @@ export function toIssues(error: z.ZodError, knownKeys: (path: ReadonlyArray<Prop
       }
       continue;
     }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // A field of several shapes (a duration or { min, max }): report the reasons of the shape the
+      // input has, instead of zod's "Invalid input".
+      const byShape = issue.errors.find((branch) => !branch.some((i) => (i.code === 'invalid_type' || i.code === 'invalid_union') && i.path.length === 0)) ?? issue.errors[0]!;
+      const nested = byShape.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+      issues.push(...toIssues({ issues: nested } as unknown as z.ZodError, knownKeys));
+      continue;
+    }
     // zod 4 reports `input` only when asked (parseSpec asks); otherwise its default message tells.
     const missing = 'input' in issue ? issue.input === undefined : / received undefined$/.test(issue.message);
     if (issue.code === 'invalid_type' && missing) {

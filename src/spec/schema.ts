@@ -158,6 +158,19 @@ export const TargetSchema = z
   // The same rule for JSON Schema readers (editors, CI linters): exactly one of canary and lambda.
   .meta({ oneOf: [{ required: ['canary'], not: { required: ['lambda'] } }, { required: ['lambda'], not: { required: ['canary'] } }] });
 
+/** `strategy.bake: { min, max }` (seconds once parsed): the sequential judge decides between the two. */
+export const BakeRangeSchema = z
+  .strictObject({
+    min: duration({ min: 1, max: 7 * 86400 }),
+    max: duration({ min: 1, max: 7 * 86400 }),
+    /** How often the judge looks during the bake (each look: 3 state transitions and one Lambda invocation). */
+    lookInterval: duration({ min: 1, max: 3600 }).default(60),
+  })
+  .superRefine((bake, ctx) => {
+    if (bake.max < bake.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${bake.min}s)` });
+  });
+export type BakeRange = z.infer<typeof BakeRangeSchema>;
+
 export const StrategySchema = z
   .strictObject({
     /** Canary weights in percent, strictly increasing, ending at 100. */
@@ -166,8 +179,12 @@ export const StrategySchema = z
     stepWeight: weight.optional(),
     /** ...up to this weight; promotion then moves the rest. Default 100. */
     maxWeight: weight.optional(),
-    /** Time after each shift before the step is judged. */
-    bake: duration({ min: 1, max: 7 * 86400 }).default(300),
+    /**
+     * Time after each shift before the step is judged; or `{ min, max }`: the step bakes at least
+     * `min` and at most `max`, and a sequential comparison (`analysis.compare[].test: sequential`)
+     * ends it in between, looking once every `lookInterval`.
+     */
+    bake: z.union([duration({ min: 1, max: 7 * 86400 }), BakeRangeSchema]).default(300),
     /** The rollout rolls back at this many failed checks (1: the first failed check rolls back). */
     threshold: z.number().int().min(1, { error: 'must be at least 1' }).max(100).default(1),
     /** What a newer revision of the same spec does while this one runs. */

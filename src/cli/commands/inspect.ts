@@ -1,3 +1,5 @@
+import { sequentialSeries } from '../../analysis/sequential-check';
+import { sequentialStatusLines } from '../sequential';
 import type { RolloutEvent, RolloutRecord } from '../../rollouts/records';
 import { printJson, write, type CliContext } from '../context';
 import { CliError, ExitCode } from '../errors';
@@ -129,7 +131,7 @@ export async function statusCommand(ctx: CliContext, rolloutId: string, opts: { 
     : null;
   const recent = events.slice(-(opts.events ?? 10));
   if (opts.json) {
-    printJson(ctx, { rollout: summarize(record), lastVerdict, events: recent });
+    printJson(ctx, { rollout: summarize(record), lastVerdict, sequential: sequentialSeries(events), events: recent });
     return ExitCode.ok;
   }
 
@@ -166,6 +168,11 @@ export async function statusCommand(ctx: CliContext, rolloutId: string, opts: { 
         ),
       );
     }
+  }
+  const sequential = sequentialSeries(events);
+  if (sequential.length > 0) {
+    lines.push('', p.bold('Sequential tests'));
+    for (const s of sequential) lines.push(...sequentialStatusLines(s));
   }
   if (recent.length > 0) {
     lines.push('', p.bold('Recent events'));

@@ -1,4 +1,4 @@
-import { planRollout } from '../../plan';
+import { describeBake, planRollout } from '../../plan';
 import { alwaysOnControllerMonthlyCost, estimateRolloutCost, formatUsd } from '../../plan/cost';
 import { compareName, formatDuration, SpecValidationError, type RolloutSpec, type SpecIssue } from '../../spec';
 import { loadSpecFile } from '../../spec/load';
@@ -73,7 +73,7 @@ export async function planCommand(ctx: OutputContext, file: string, opts: PlanOp
   }
   const p = paint(ctx.isTTY);
   const lines: string[] = [];
-  lines.push(`${p.bold(spec.name)}: ${plan.steps.length} step(s), bake ${formatDuration(plan.bakeSeconds)} each`);
+  lines.push(`${p.bold(spec.name)}: ${plan.steps.length} step(s), bake ${describeBake(spec.strategy.bake)} each`);
   lines.push('');
   lines.push(
     table(

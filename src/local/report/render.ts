@@ -4,6 +4,7 @@
  * No external resources: CSS is inline, the timeline is an SVG generated here (visible without JS),
  * and a small inline script only adds a hover crosshair/tooltip. All report text is escaped.
  */
+import { renderSequentialSection } from './sequential';
 import { renderStepChecks } from './checks';
 import type { ReportEvent, ReportEventKind, ReportSample, ReportStep, RolloutReport, VersionStats } from './types';
 import { redactDeep } from '../../shared/redact';
@@ -747,6 +748,7 @@ export function renderReport(input: RolloutReport): string {
 ${key}
 </section>
 <section><h2>Steps</h2>${renderSteps(steps)}</section>
+${renderSequentialSection(report.sequential, escapeHtml)}
 ${renderStepChecks(steps)}
 <section><h2>Event log</h2>${renderEventLog(events)}</section>
 ${renderSettings(report.settings)}

@@ -1,3 +1,5 @@
+import type { SequentialSeries } from '../../analysis/sequential-check';
+
 /**
  * Data contract for the rollout report written at the end of `npm run demo`.
  * The demo produces a RolloutReport; render.ts turns it into one self-contained HTML file.
@@ -78,4 +80,6 @@ export interface RolloutReport {
   steps: ReportStep[];
   totals: { requests: number; byVersion: Record<string, number>; non2xx: number; injectedFaults: number };
   settings: Record<string, string | number | boolean>;
+  /** Sequential comparisons: statistic and bound over time against their boundaries. */
+  sequential?: SequentialSeries[];
 }

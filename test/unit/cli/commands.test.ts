@@ -70,6 +70,33 @@ describe('canaryctl status', () => {
     expect(h.out.text).toContain('canaryctl approve user-service-aaaa1111');
   });
 
+  it('prints each sequential comparison against its boundary and margin, with its evidence over time', async () => {
+    // Prepare: a check judged by the sequential test, evidence 5 of 20: log 1.61 of 3.00, the bar 11 of 20 (log scale).
+    await h.store.putRollout(record());
+    const sequential = {
+      decision: 'continue' as const,
+      alpha: 0.05,
+      margin: 0.005,
+      logE: Math.log(5),
+      boundary: Math.log(20),
+      upperDifference: 0.0123,
+      trajectory: [[60, 0], [120, 0.8], [180, Math.log(5)]].map(([t, l]) => [t, l, null] as [number, number, null]),
+    };
+    const check = { name: 'errorRate', kind: 'compare' as const, state: 'OK' as const, reason: 'sequential', evidence: { sequential } };
+    await h.store.appendEvent('user-service-aaaa1111', verdictEvent({ verdict: 'healthy', checks: [check], message: 'all 1 checks OK' }));
+
+    // Act
+    expect(await run('status', 'user-service-aaaa1111')).toBe(0);
+
+    // Assess
+    expect(h.out.text).toContain('errorRate (sequential, α 0.05): continue');
+    expect(h.out.text).toContain('evidence of a regression 5 of 20 (rollback at 1/α) [###########.........]');
+    expect(h.out.text).toContain('canary − stable ≤ 1.23 pts (always valid, 1 − α); not worse below 0.5 pts');
+    expect(h.out.text).toMatch(/log evidence over time ▁▂▄ \(60s–3m after the start; top = boundary\)/);
+    expect(await run('status', 'user-service-aaaa1111', '--json')).toBe(0);
+    expect(JSON.parse(h.out.text.slice(h.out.text.indexOf('{'))).sequential[0]).toMatchObject({ name: 'errorRate', decision: 'continue', boundary: Math.log(20) });
+  });
+
   it('shows each comparison with the canary, stable and limit it was judged on', async () => {
     await h.store.putRollout(record({ step: 1, canaryWeight: 25 }));
     const errorRate = {

@@ -101,6 +101,25 @@ describe('estimateRolloutCost', () => {
     expect(cost.usd.total).toBeCloseTo(cost.usd.stepFunctions + cost.usd.lambda + cost.usd.cloudWatch + cost.usd.dynamoDb + cost.usd.messaging, 12);
   });
 
+  it('charges each extra look of a { min, max } bake 3 transitions, one Lambda, one DescribeAlarms and its metric reads; keeps a fixed bake at one judgement per step', () => {
+    // Prepare: 4 steps, no approval gates, looked at once a minute for at most 10 minutes per step.
+    const ranged = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: { min: '1m', max: '10m' } }, approval: {} });
+    const fixed = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: '10m' }, approval: {} });
+
+    // Act
+    const base = estimateRolloutCost(planRollout(fixed), fixed);
+    const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { perStep: 10, metricsPerLook: 4 });
+
+    // Assess
+    expect(base.counts.stateTransitions).toBe(2 + 3 * 4 + 4);
+    expect(base.counts.metricsRequested).toBe(0);
+    expect(atMax.counts.stateTransitions - base.counts.stateTransitions).toBe(3 * 9 * 4);
+    expect(atMax.counts.lambdaInvocations - base.counts.lambdaInvocations).toBe(9 * 4);
+    expect(atMax.counts.metricsRequested).toBe(40 * 4);
+    const perLook = 3 * 0.000025 + 0.0000002 + 0.25 * 0.3 * 0.0000133334 + 0.00001 + 4 * 0.00001 + 0.00000125 + 0.000001;
+    expect(atMax.usd.total - base.usd.total).toBeCloseTo(36 * perLook + 4 * 4 * 0.00001, 9);
+  });
+
   it('takes assumptions as overrides and lists them', () => {
     const cost = estimateRolloutCost(planRollout(spec), spec, { lambdaMemoryMb: 1024, lambdaSecondsPerInvocation: 1 });
     expect(cost.counts.lambdaGbSeconds).toBe(8);

@@ -1,4 +1,4 @@
-import { planRollout, weightSchedule } from '../../../src/plan';
+import { describeBake, planRollout, weightSchedule } from '../../../src/plan';
 import { parseSpec, type RolloutSpec } from '../../../src/spec';
 
 /** A validated spec (defaults applied) with the given strategy and approval sections. */
@@ -132,3 +132,30 @@ describe('planRollout', () => {
     expect(plan.promotionShiftsRest).toBe(rest);
   });
 });
+
+describe('planRollout with bake: { min, max }', () => {
+  it('times steps with the longest bake and the minimum duration with the shortest', () => {
+    // Act
+    const plan = planRollout(specWith({ steps: [10, 50, 100], bake: { min: '1m', max: '10m', lookInterval: '30s' } }));
+
+    // Assess
+    expect(plan.bakeSeconds).toBe(600);
+    expect(plan.steps.map((s) => s.judgedAt)).toEqual([600, 1200, 1800]);
+    expect(plan.minDurationSeconds).toBe(180);
+    expect(plan.bakeRange).toEqual({ min: 60, max: 600, lookInterval: 30 });
+  });
+
+  it('leaves a fixed bake as it was', () => {
+    const plan = planRollout(specWith({ steps: [10, 100], bake: '5m' }));
+    expect(plan.bakeRange).toBeUndefined();
+    expect(plan.minDurationSeconds).toBe(600);
+  });
+});
+
+describe('describeBake', () => {
+  it('writes a fixed bake as a duration and a range with its look interval', () => {
+    expect(describeBake(300)).toBe('5m');
+    expect(describeBake({ min: 60, max: 600, lookInterval: 60 })).toBe('1m–10m (a look every 1m)');
+  });
+});
+

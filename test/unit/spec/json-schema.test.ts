@@ -67,7 +67,6 @@ describe('specJsonSchema', () => {
   });
 
   it.each([
-    ['strategy', 'bake'],
     ['analysis', 'recheckInterval'],
     ['approval', 'timeout'],
   ])('describes %s.%s as a string with the duration pattern', (name, field) => {
@@ -80,9 +79,20 @@ describe('specJsonSchema', () => {
     expect(property.description).toMatch(/duration/i);
   });
 
+  it('describes strategy.bake as a duration or a { min, max } range of durations, nothing else', () => {
+    // Act
+    const [fixed, range] = section('strategy').properties.bake!.anyOf as [ObjectSchema & { pattern?: string }, ObjectSchema];
+
+    // Assess
+    expect(fixed.pattern).toBe(DURATION_PATTERN);
+    expect(Object.keys(range.properties)).toEqual(['min', 'max', 'lookInterval']);
+    expect(range.required).toEqual(['min', 'max']);
+    expect(range.additionalProperties).toBe(false);
+  });
+
   it('uses a duration pattern that accepts durations and refuses prose', () => {
     // Prepare
-    const pattern = new RegExp(section('strategy').properties.bake!.pattern as string);
+    const pattern = new RegExp(section('analysis').properties.recheckInterval!.pattern as string);
 
     // Act
     const accepted = ['30s', '5m', '24h', '1h30m', '2d'].filter((d) => pattern.test(d));

@@ -155,6 +155,14 @@ notify:
       expect(spec.strategy.bake).toBe(90);
     });
 
+    it('accepts bake: { min, max } with a look interval defaulting to a minute', () => {
+      // Act
+      const spec = parseSpec(withSections({ strategy: { steps: [10, 100], bake: { min: '1m', max: '10m' } } }));
+
+      // Assess
+      expect(spec.strategy.bake).toEqual({ min: 60, max: 600, lookInterval: 60 });
+    });
+
     it('names the source file in the error message', () => {
       // Act
       const act = () => parseSpecText('name: x\n', '.canary/user-service.yaml');
@@ -199,6 +207,10 @@ notify:
       ['a bad bake duration', { steps: [100], bake: '5 minutes' }, 'strategy.bake: must be a duration such as 30s, 5m or 24h, got "5 minutes"'],
       ['a bake of 0s', { steps: [100], bake: '0s' }, 'strategy.bake: must be at least 1s'],
       ['a bake over a week', { steps: [100], bake: '8d' }, 'strategy.bake: must be at most 604800s'],
+      ['a bake range whose max is below its min', { steps: [100], bake: { min: '5m', max: '1m' } }, 'strategy.bake.max: must not be less than min (300s)'],
+      ['a bake range without max', { steps: [100], bake: { min: '5m' } }, 'strategy.bake.max: is required'],
+      ['a bad bake range duration', { steps: [100], bake: { min: '1 minute', max: '5m' } }, 'strategy.bake.min: must be a duration such as 30s, 5m or 24h, got "1 minute"'],
+      ['an unknown bake range key', { steps: [100], bake: { min: '1m', max: '5m', every: '10s' } }, 'strategy.bake.every: unknown key'],
       ['a threshold of 0', { steps: [100], threshold: 0 }, 'strategy.threshold: must be at least 1'],
       ['a misspelt key', { steps: [100], bake_time: '5m' }, 'strategy.bake_time: unknown key (did you mean "bake"?)'],
       ['a bad onNewRevision', { steps: [100], onNewRevision: 'ignore' }, 'strategy.onNewRevision: must be one of "supersede", "queue", "reject"'],

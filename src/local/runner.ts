@@ -170,6 +170,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     return result;
   } finally {
     for (const t of timers) clearInterval(t);
+    engine.close();
     await load.stop().catch(() => undefined);
     await control?.close();
     configureDeps(undefined);

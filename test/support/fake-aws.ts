@@ -125,6 +125,11 @@ export class FakeAlarms {
   readonly client = new CloudWatchClient({ region: 'us-east-1' });
   readonly states = new Map<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }>();
   describeCalls = 0;
+  /**
+   * Called after each DescribeAlarms has been answered, with the call's number (1-based). Tests
+   * change alarm states here, so a change lands between two judgements however slow the machine.
+   */
+  onDescribe: (call: number) => void = () => undefined;
 
   constructor() {
     this.mock.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
@@ -132,6 +137,7 @@ export class FakeAlarms {
       const MetricAlarms: MetricAlarm[] = (input.AlarmNames ?? [])
         .filter((n) => this.states.has(n))
         .map((n) => ({ AlarmName: n, StateValue: this.states.get(n)!.state, StateReason: this.states.get(n)!.reason ?? `set by test` }));
+      this.onDescribe(this.describeCalls);
       return { MetricAlarms, CompositeAlarms: [] };
     });
   }

@@ -1,5 +1,5 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { headline, type LifecycleEvent, type Notifier } from './notifier';
+import { headline, SKIPPED, type LifecycleEvent, type Notifier } from './notifier';
 
 /**
  * Slack and Microsoft Teams incoming webhooks. Each lifecycle event becomes one message that
@@ -156,7 +156,7 @@ export interface WebhookNotifierOptions {
 
 /**
  * One chat webhook. Throws on a failed delivery so that FanOutNotifier logs and counts it;
- * it never reaches the rollout. An event with no parameter configured is skipped.
+ * it never reaches the rollout. An event with no parameter configured is skipped (SKIPPED: not a delivery).
  */
 export class WebhookNotifier implements Notifier {
   delivered = 0;
@@ -168,9 +168,9 @@ export class WebhookNotifier implements Notifier {
     this.post = options.post ?? fetchPoster();
   }
 
-  async notify(event: LifecycleEvent): Promise<void> {
+  async notify(event: LifecycleEvent): Promise<void | typeof SKIPPED> {
     const parameter = (await this.options.parameterFor?.(event).catch(() => undefined)) ?? this.options.defaultParameter;
-    if (!parameter) return;
+    if (!parameter) return SKIPPED;
     const url = await this.readSecret(parameter);
     const payload = this.options.kind === 'slack' ? slackMessage(event) : teamsMessage(event);
     const res = await this.post(url, JSON.stringify(payload));

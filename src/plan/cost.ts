@@ -85,11 +85,12 @@ export function estimateRolloutCost(
 
   // Prepare + ApprovalBeforeStart?; each gate its Task + the Choice after it (DeployCanary? or
   // PromoteWorkload?); each traffic step Step + Route + Bake; then the final Step (judges the
-  // last step) + Route + Promote + Promoted. bench/report.md checks this against a real run.
-  const stateTransitions = 2 + 2 * gates + 3 * steps + 4;
-  // prepare, one step per traffic step, the final step, promote; per gate requestApproval and
-  // the approval endpoint's Lambda when someone answers through a link.
-  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates;
+  // last step) + Route + Promote + ReleaseAfterPromotion + Promoted. bench/report.md checks this
+  // against a real run.
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 5;
+  // prepare, one step per traffic step, the final step, promote, release; per gate
+  // requestApproval and the approval endpoint's Lambda when someone answers through a link.
+  const lambdaInvocations = 1 + steps + 1 + 1 + 1 + 2 * gates;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
   const describeAlarmsCalls = alarmBatches * (1 + steps);
@@ -104,7 +105,7 @@ export function estimateRolloutCost(
     alarms + // unwatch
     2 + // promoted event + record update
     a.routes; // release locks
-  const dynamoReads = gates; // decide reads the record
+  const dynamoReads = 1 + gates; // Prepare reads the spec's recent history (clean baseline); decide reads the record
   // Notifications go to SNS and EventBridge: started, step passed per step, waiting per gate,
   // promoted. Each Bake puts one timer event on the bus.
   const notifications = 1 + steps + gates + 1;

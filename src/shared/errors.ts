@@ -43,6 +43,7 @@ export const ErrorNames = {
   conflict: 'ConcurrentModificationError',
   unsupported: 'UnsupportedError',
   superseded: 'SupersededError',
+  notClean: 'RouteNotCleanError',
   bakeInterrupted: 'Canary.BakeInterrupted',
   rejected: 'Canary.Rejected',
   aborted: 'Canary.Aborted',
@@ -86,3 +87,9 @@ export function classifyAwsError(error: unknown, doing: string): unknown {
   }
   return error;
 }
+
+/**
+ * A route is not at rest: it still carries the canary of an earlier rollout that did not end
+ * cleanly. Prepare refuses to take it as a baseline (a rollback would "restore" the split).
+ */
+export class RouteNotCleanError extends CanaryError {}

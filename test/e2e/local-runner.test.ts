@@ -64,8 +64,8 @@ describe('local runner (end to end)', () => {
   });
 
   it('costs three transitions and one Lambda invocation per traffic step', () => {
-    // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, Promoted.
-    expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 2);
+    // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, ReleaseAfterPromotion, Promoted.
+    expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 3);
     expect(healthy.result.lambdaInvocations.step).toBe(5);
   });
 

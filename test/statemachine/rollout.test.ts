@@ -39,7 +39,7 @@ describe('rollout state machine (real ASL, real handlers)', () => {
       const loop = entered.filter((s) => ['Step', 'Route', 'Bake'].includes(s));
       // 4 traffic steps of Step → Route → Bake, then the final Step → Route that judges step 4.
       expect(loop).toEqual([...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route']);
-      expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...loop, 'Promote', 'Promoted']);
+      expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...loop, 'Promote', 'ReleaseAfterPromotion', 'Promoted']);
       expect(h.engine.invocations.step).toBe(5);
     });
   });

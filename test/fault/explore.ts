@@ -17,6 +17,9 @@ export const KNOWN_CASES: Scenario[] = [
   // Promote crashes after its write (and after the release, in the old design).
   { router: 'appmesh', start: 'queued', faults: [{ target: 'router.promote', call: 0, kind: 'crash' }] },
   { router: 'appmesh', start: 'concurrent', faults: [{ target: 'lambda.promote', call: 0, kind: 'crash' }, { target: 'store.releaseLocks', call: 0, kind: 'lost' }] },
+  // Found by the suite (seed 20261129): a Step retried after its answer was lost took another
+  // writer's change for its own write because the weights matched.
+  { router: 'appmesh', start: 'single', meddleAt: 0, faults: [{ target: 'lambda.step', call: 0, kind: 'lost' }] },
 ];
 
 export interface ExploreReport {

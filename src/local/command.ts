@@ -29,6 +29,7 @@ export async function runLocalCommand(specPath: string, options: LocalCommandOpt
       ask: rl ? (q) => rl.question(q) : undefined,
       reportPath: options.report === false ? undefined : options.report ?? 'rollout-report.html',
       control: true,
+      store: options.store,
       out,
     });
     return result.exitCode;

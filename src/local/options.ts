@@ -9,6 +9,7 @@ export interface LocalCommandOptions {
   canaryLatency?: number;
   approve?: ApprovalMode;
   report?: string | false;
+  store?: 'memory' | 'dynamo';
   out?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
@@ -39,6 +40,7 @@ export function addLocalRunOptions(command: Command): Command {
     .option('--canary-latency <ms>', 'latency added to every canary response (e.g. 300ms)', milliseconds, 0)
     .addOption(new Option('--approve <mode>', 'answer approval gates: auto, reject, prompt (ask here), wait (answer with canaryctl approve --local)').choices(['auto', 'reject', 'prompt', 'wait']))
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
-    .option('--no-report', 'write no report');
+    .option('--no-report', 'write no report')
+    .addOption(new Option('--store <kind>', 'where locks and history live: memory, or dynamo (the real DynamoDB store on an in-process engine)').choices(['memory', 'dynamo']).default('memory'));
 }
 

@@ -4,7 +4,7 @@ import { decide } from '../approvals/gates';
 import { createLocalRouter } from '../routers/local';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
-import { MemoryStore } from '../rollouts/store';
+import { MemoryStore, type RolloutStore } from '../rollouts/store';
 import type { RolloutSpec } from '../spec';
 import { LocalAlarms, localAlarmRules, LOCAL_ALARM_DEFAULTS, type LocalAlarmDefaults } from './alarms';
 import { startControlServer, type ControlServer } from './control';
@@ -39,6 +39,8 @@ export interface LocalRunOptions {
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
   ask?: (question: string) => Promise<string>;
+  /** Where locks and history live: memory (default), or the real DynamoDB store on an in-process engine (dynalite). */
+  store?: 'memory' | 'dynamo';
 }
 
 export interface StepMeasurement {
@@ -99,7 +101,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
   const engine = new LocalEngine({ retryIntervalMs: 50 });
-  const store = new MemoryStore();
+  const localDynamo = options.store === 'dynamo' ? await (await import('./dynamo')).startLocalDynamoStore() : undefined;
+  const store: RolloutStore = localDynamo?.store ?? new MemoryStore();
   const notifier = new RecordingNotifier();
   const deps: Deps = {
     store,
@@ -177,6 +180,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     await mesh.stop();
     await stableSvc.stop();
     await canarySvc.stop();
+    await localDynamo?.close();
   }
 
   async function interrupt(alarmName: string, reason: string): Promise<void> {

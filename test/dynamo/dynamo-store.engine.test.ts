@@ -2,7 +2,7 @@ import { DynamoDesiredStateStore, type DesiredSpec } from '../../src/gitops/desi
 import { DynamoStore } from '../../src/rollouts/dynamo-store';
 import type { LockHolder } from '../../src/rollouts/records';
 import { RouteLockedError, RouteNotCleanError } from '../../src/shared/errors';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
+import { startDynalite, type LocalDynamo } from '../../src/local/dynamo';
 import { spec } from '../unit/triggers/support';
 
 /**

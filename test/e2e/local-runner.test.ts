@@ -137,6 +137,13 @@ describe('local runner (end to end)', () => {
     await expect(decideLocally({ decision: 'approve' })).rejects.toThrow('no local rollout is running');
   });
 
+  it('runs on the real DynamoDB store (--store dynamo): same outcome, history read back from the engine', async () => {
+    const { result } = await run({ store: 'dynamo' });
+
+    expect(result.outcome).toBe('promoted');
+    expect(result.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['started', 'shifted', 'verdict', 'promoted']));
+  });
+
   it('rolls back when the approval is rejected, after every step passed', async () => {
     const { result } = await run({ approve: 'reject' });
 

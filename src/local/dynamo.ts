@@ -1,10 +1,12 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { DynamoStore } from '../rollouts/dynamo-store';
 
 /**
  * A real DynamoDB engine in this process: dynalite (LevelDB in memory) on 127.0.0.1, port 0.
- * It evaluates ConditionExpressions, which aws-sdk-client-mock cannot. Close it in afterAll.
+ * It evaluates ConditionExpressions, which aws-sdk-client-mock cannot: the store tests and the
+ * local runner's `--store dynamo` run the real DynamoDB adapter on it. Close it when done.
  */
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -55,4 +57,16 @@ export async function startDynalite(): Promise<LocalDynamo> {
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** The local runner's `--store dynamo`: the real DynamoStore on a fresh in-process engine. */
+export async function startLocalDynamoStore(): Promise<{ store: DynamoStore; close(): Promise<void> }> {
+  const dynamo = await startDynalite();
+  try {
+    await dynamo.createTable('canary-rollouts-local');
+  } catch (error) {
+    await dynamo.close();
+    throw error;
+  }
+  return { store: new DynamoStore('canary-rollouts-local', dynamo.client), close: () => dynamo.close() };
 }

@@ -51,7 +51,7 @@ function request(event: string, payload: unknown, opts: { signature?: string | n
 }
 
 const files = {
-  '.canary/user-service.yaml': specText('user-service.yaml').replace('virtualNode: user-service-v2', 'virtualNode: user-service-v3'),
+  '.canary/user-service.yaml': specText('user-service.yaml').replace('canary: user-service-v2', 'canary: user-service-v3'),
   '.canary/orders.yml': specText('orders.yml'),
   '.canary/payments.yaml': specText('payments-invalid.yaml'),
 };

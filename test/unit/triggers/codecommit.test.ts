@@ -15,7 +15,7 @@ const COMMIT = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const OLD = '0f1e2d3c4b5a69788796a5b4c3d2e1f098765432';
 
 const files: Record<string, string> = {
-  '.canary/user-service.yaml': specText('user-service.yaml').replace('virtualNode: user-service-v2', 'virtualNode: user-service-v3'),
+  '.canary/user-service.yaml': specText('user-service.yaml').replace('canary: user-service-v2', 'canary: user-service-v3'),
   '.canary/orders.yml': specText('orders.yml').replace('bake: 2m', 'bake: 4m'),
   '.canary/payments.yaml': specText('payments-invalid.yaml'),
   '.canary/search.json': JSON.stringify({ name: 'search', router: { appMesh: { mesh: 'my-mesh', virtualRouter: 'search-router' } }, target: { canary: 'search-v2' }, strategy: { steps: [50, 100] } }),

@@ -9,4 +9,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup.ts'],
   // State-machine and end-to-end tests run real executions; a generous ceiling keeps a loaded CI machine from failing them.
   testTimeout: 60_000,
+  // A failing suite ends the run at once instead of leaving the rest (minutes of e2e) to finish first.
+  bail: 1,
 };

@@ -81,7 +81,7 @@ export class EventBridgeNotifier implements Notifier {
   }
 }
 
-/** SNS (TOPIC_ARN) and EventBridge (EVENT_BUS_NAME) from the environment; failures are logged, never thrown. */
+/** SNS (TOPIC_ARN) and EventBridge (EVENT_BUS_NAME) from the environment; failures are logged, and thrown only for an urgent alert no channel accepted. */
 export function defaultNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
   const notifiers: Notifier[] = [];
   if (env.TOPIC_ARN) notifiers.push(new SnsNotifier(env.TOPIC_ARN));

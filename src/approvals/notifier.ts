@@ -1,4 +1,5 @@
 import type { CheckResult } from '../analysis/judge';
+import { TransientError } from '../shared/errors';
 
 /** Lifecycle changes worth telling people and other systems about. */
 export type LifecycleType =
@@ -29,10 +30,20 @@ export interface LifecycleEvent {
   urgent?: boolean;
 }
 
-/** Delivers lifecycle events. Implementations never throw: a failed delivery is logged and counted, never fails a rollout. */
+/** What a channel answers when it is not configured for an event: nothing was delivered, nothing failed. */
+export const SKIPPED = 'skipped';
+
+/**
+ * Delivers lifecycle events. A failed routine delivery is logged and counted, never fails a
+ * rollout; an urgent one (`urgent: true`, the loud endings) throws when no channel accepted it,
+ * so the state machine's Retry sends it again.
+ */
 export interface Notifier {
-  notify(event: LifecycleEvent): Promise<void>;
+  notify(event: LifecycleEvent): Promise<void | typeof SKIPPED>;
 }
+
+/** No channel accepted an urgent event. Transient by nature: the loud state retries until one does. */
+export class AlertNotDeliveredError extends TransientError {}
 
 /** Keeps events in memory: the local runner's live view and tests read them. */
 export class RecordingNotifier implements Notifier {
@@ -49,7 +60,10 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/** Sends each event to every notifier; one failing never stops the others. */
+/**
+ * Sends each event to every notifier; one failing never stops the others. An urgent event that
+ * no channel accepted throws AlertNotDeliveredError (with the channels' errors as its cause).
+ */
 export class FanOutNotifier implements Notifier {
   failures = 0;
   constructor(
@@ -59,11 +73,20 @@ export class FanOutNotifier implements Notifier {
 
   async notify(event: LifecycleEvent): Promise<void> {
     const results = await Promise.allSettled(this.notifiers.map((n) => n.notify(event)));
+    const errors: unknown[] = [];
     for (const r of results) {
       if (r.status === 'rejected') {
         this.failures++;
+        errors.push(r.reason);
         this.onFailure(r.reason, event);
       }
+    }
+    const accepted = results.filter((r) => r.status === 'fulfilled' && r.value !== SKIPPED).length;
+    if (event.urgent && accepted === 0) {
+      throw new AlertNotDeliveredError(
+        `urgent ${event.type} alert of rollout ${event.rolloutId} reached no channel (${errors.length} failed, ${results.length - errors.length} not configured): ${errors.map(String).join('; ') || 'no channel configured'}`,
+        { cause: errors },
+      );
     }
   }
 }

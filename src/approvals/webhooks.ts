@@ -2,7 +2,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { NOTIFY_PARAMETER_PREFIX } from '../spec/schema';
 import { registerSecret } from '../shared/redact';
 import { getSecureParameter } from './ssm';
-import { headline, type LifecycleEvent, type Notifier } from './notifier';
+import { headline, SKIPPED, type LifecycleEvent, type Notifier } from './notifier';
 
 /**
  * Slack and Microsoft Teams incoming webhooks. Each lifecycle event becomes one message that
@@ -168,7 +168,7 @@ export interface WebhookNotifierOptions {
 
 /**
  * One chat webhook. Throws on a failed delivery so that FanOutNotifier logs and counts it;
- * it never reaches the rollout. An event with no parameter configured is skipped.
+ * it never reaches the rollout. An event with no parameter configured is skipped (SKIPPED: not a delivery).
  */
 export class WebhookNotifier implements Notifier {
   delivered = 0;
@@ -180,9 +180,9 @@ export class WebhookNotifier implements Notifier {
     this.post = options.post ?? fetchPoster();
   }
 
-  async notify(event: LifecycleEvent): Promise<void> {
+  async notify(event: LifecycleEvent): Promise<void | typeof SKIPPED> {
     const parameter = (await this.options.parameterFor?.(event).catch(() => undefined)) ?? this.options.defaultParameter;
-    if (!parameter) return;
+    if (!parameter) return SKIPPED;
     // Only webhook parameters: the prefix holds nothing else, so a spec cannot point this reader
     // at the approval key or the GitHub secret (IAM allows only the prefix as well).
     if (!isNotifyParameter(parameter)) {

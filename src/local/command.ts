@@ -36,6 +36,7 @@ export async function runLocalCommand(specPath: string, options: LocalCommandOpt
     reportPath: options.report === false ? undefined : options.report ?? 'rollout-report.html',
     control: true,
     image: options.image,
+    store: options.store,
     out,
   });
   return result.exitCode;

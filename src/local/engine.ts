@@ -93,6 +93,7 @@ export class LocalEngine implements ExecutionControl {
   /** Lambda invocations per function name, across executions. */
   readonly invocations: Record<string, number> = {};
   private readonly pending = new Map<string, PendingTask>();
+  private readonly aborts = new Map<string, () => void>();
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, LambdaHandler>;
   private readonly definition: Record<string, unknown>;
@@ -128,6 +129,7 @@ export class LocalEngine implements ExecutionControl {
       overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides, waitTimeOverrides: { ...this.options.waitTimeOverrides } },
       context: context as never,
     });
+    this.aborts.set(executionArn, run.abort);
     const history: HistoryEntry[] = [];
     const execution: LocalExecution = { executionArn, name, history, status: 'RUNNING', result: Promise.resolve({ status: 'RUNNING' }) };
     void this.follow(run.eventLogs as AsyncGenerator<Record<string, unknown>>, history);
@@ -137,12 +139,16 @@ export class LocalEngine implements ExecutionControl {
         return { status: 'SUCCEEDED' as const, output };
       },
       (error: { name?: string; message?: string; cause?: { name?: string; message?: string; cause?: string } }) => {
+        if (execution.status === 'ABORTED') return { status: 'ABORTED' as const, error: 'States.Aborted', cause: 'stopped by LocalEngine.close()' };
         execution.status = 'FAILED';
         const inner = (error.cause ?? error) as { name?: string; message?: string; cause?: unknown };
         return { status: 'FAILED' as const, error: inner.name, cause: typeof inner.cause === 'string' ? inner.cause : inner.message };
       },
     );
-    void execution.result.finally(() => this.dropPending(executionArn));
+    void execution.result.finally(() => {
+      this.aborts.delete(executionArn);
+      this.dropPending(executionArn);
+    });
     this.executions.set(executionArn, execution);
     return execution;
   }
@@ -240,6 +246,20 @@ export class LocalEngine implements ExecutionControl {
   async findBakeToken(executionArn: string): Promise<string | undefined> {
     for (const task of this.pending.values()) if (task.executionArn === executionArn && task.state === 'bake') return task.token;
     return undefined;
+  }
+
+  /**
+   * Stops every running execution (as StopExecution would) and clears every callback timer, so a
+   * test that fails halfway leaves nothing that keeps the process alive.
+   */
+  close(): void {
+    for (const [arn, abort] of this.aborts) {
+      const execution = this.executions.get(arn);
+      if (execution?.status === 'RUNNING') execution.status = 'ABORTED';
+      abort();
+      this.dropPending(arn);
+    }
+    this.aborts.clear();
   }
 
   /** State transitions of an execution (states entered), as Step Functions bills them. */

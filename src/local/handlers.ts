@@ -5,6 +5,7 @@ import { handler as deployCanary } from '../../functions/deploy-canary';
 import { handler as prepare } from '../../functions/prepare';
 import { handler as promote } from '../../functions/promote';
 import { handler as promoteWorkload } from '../../functions/promote-workload';
+import { handler as release } from '../../functions/release';
 import { handler as reportFailure } from '../../functions/report-failure';
 import { handler as requestApproval } from '../../functions/request-approval';
 import { handler as rollback } from '../../functions/rollback';
@@ -19,6 +20,7 @@ export const HANDLERS: Record<string, LambdaHandler> = {
   step: step as LambdaHandler,
   promote: promote as LambdaHandler,
   rollback: rollback as LambdaHandler,
+  release: release as LambdaHandler,
   reportFailure: reportFailure as LambdaHandler,
   requestApproval: requestApproval as LambdaHandler,
   alarmInterrupt: alarmInterrupt as LambdaHandler,

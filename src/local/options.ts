@@ -15,6 +15,7 @@ export interface LocalCommandOptions {
   approve?: ApprovalMode;
   judge?: 'threshold' | 'sequential';
   report?: string | false;
+  store?: 'memory' | 'dynamo';
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Whether stdin is a terminal (default: process.stdin.isTTY); tests set it. */
   stdinIsTTY?: boolean;
@@ -54,6 +55,7 @@ export function addLocalRunOptions(command: Command): Command {
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
     .option('--no-report', 'write no report')
     .option('--image <uri>', 'image a target.ecs spec deploys, pinned by digest (default: a local sample image)')
-    .option('--verbose', "print the handlers' structured Lambda logs between the status lines");
+    .option('--verbose', "print the handlers' structured Lambda logs between the status lines")
+    .addOption(new Option('--store <kind>', 'where locks and history live: memory, or dynamo (the real DynamoDB store on an in-process engine)').choices(['memory', 'dynamo']).default('memory'));
 }
 

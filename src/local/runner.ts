@@ -4,7 +4,7 @@ import { decide, pastTense } from '../approvals/gates';
 import { createRouter } from '../routers';
 import { configureDeps, type Deps } from '../rollouts/deps';
 import type { RolloutEvent } from '../rollouts/records';
-import { MemoryStore } from '../rollouts/store';
+import { MemoryStore, type RolloutStore } from '../rollouts/store';
 import { sequentialSeries } from '../analysis/sequential-check';
 import { describeBake } from '../plan';
 import { withSequentialJudge } from './sequential';
@@ -51,6 +51,8 @@ export interface LocalRunOptions {
   ask?: (question: string) => Promise<string>;
   /** The image a `target.ecs` spec deploys (default: a local sample image pinned by digest). */
   image?: string;
+  /** Where locks and history live: memory (default), or the real DynamoDB store on an in-process engine (dynalite). */
+  store?: 'memory' | 'dynamo';
 }
 
 export interface StepMeasurement {
@@ -115,7 +117,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 
   const alarms = new LocalAlarms(mesh.stats, localAlarmRules(spec.analysis.alarms, canary, { ...LOCAL_ALARM_DEFAULTS, ...options.alarms }));
   const engine = new LocalEngine({ retryIntervalMs: 50, waitTimeOverrides: LOCAL_ECS_WAITS });
-  const store = new MemoryStore();
+  const localDynamo = options.store === 'dynamo' ? await (await import('./dynamo')).startLocalDynamoStore() : undefined;
+  const store: RolloutStore = localDynamo?.store ?? new MemoryStore();
   const writes = new WriteLog();
   const notifier = new RecordingNotifier();
   const deps: Deps = {
@@ -196,6 +199,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     return result;
   } finally {
     for (const t of timers) clearInterval(t);
+    engine.close();
     await load.stop().catch(() => undefined);
     await control?.close();
     await ecs?.close();
@@ -203,6 +207,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     await mesh.stop();
     await stableSvc.stop();
     await canarySvc.stop();
+    await localDynamo?.close();
   }
 
   async function interrupt(alarmName: string, reason: string): Promise<void> {

@@ -107,18 +107,19 @@ export function estimateRolloutCost(
 
   // Prepare + ApprovalBeforeStart?; each gate its Task + the Choice after it (DeployCanary? or
   // PromoteWorkload?); each traffic step Step + Route + Bake; then the final Step (judges the
-  // last step) + Route + Promote + Promoted. bench/report.md checks this against a real run.
+  // last step) + Route + Promote + ReleaseAfterPromotion + Promoted. bench/report.md checks this
+  // against a real run.
   // target.ecs adds DeployCanary + WaitForCanary + CheckCanary + CanaryReady? before the first
   // step, and PromotePrimary + WaitForPrimary + CheckPrimary + PrimaryReady? + FinishPromotion in
   // place of Promote, each deployment steady at its first check (every further 15 s poll: 3
   // transitions and 1 checkWorkload invocation more).
   const ecs = spec.target?.ecs ? 1 : 0;
-  const stateTransitions = 2 + 2 * gates + 3 * steps + 4 + 8 * ecs + 3 * extraLooks;
-  // prepare, one step per traffic step, the final step, promote; per gate requestApproval and
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 5 + 8 * ecs + 3 * extraLooks;
+  // prepare, one step per traffic step, the final step, promote, release; per gate requestApproval and
   // the approval endpoint's Lambda when someone answers through a link. ECS: deployCanary, two
   // checkWorkload, promoteWorkload twice (promote and finish) instead of promote. Each look of a
   // { min, max } bake beyond the first: Step → Route → Bake and one step invocation.
-  const lambdaInvocations = 1 + steps + 1 + 1 + 2 * gates + 4 * ecs + extraLooks;
+  const lambdaInvocations = 1 + steps + 1 + 1 + 1 + 2 * gates + 4 * ecs + extraLooks;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
   // requireAlarms at Prepare, then one judgement per step.
   const describeAlarmsCalls = alarmBatches * (1 + steps + extraLooks);
@@ -134,7 +135,7 @@ export function estimateRolloutCost(
     alarms + // unwatch
     2 + // promoted event + record update
     a.routes; // release locks
-  const dynamoReads = gates; // decide reads the record
+  const dynamoReads = 1 + gates; // Prepare reads the spec's recent history (clean baseline); decide reads the record
   // Notifications go to SNS and EventBridge: started, step passed per step, waiting per gate,
   // promoted. Each Bake puts one timer event on the bus.
   const notifications = 1 + steps + gates + 1;

@@ -1,8 +1,10 @@
+import { ErrorNames } from '../shared/errors';
 import { bestEffort } from './best-effort';
+import type { LifecycleEvent } from '../approvals/notifier';
 import type { Deps } from './deps';
 import type { CaughtError, ExecutionState, RolloutState } from './state';
 
-/** Promote: the final route state, then locks released and history closed. */
+/** Promote: the final route state and history closed; ReleaseAfterPromotion then gives the locks back. */
 export async function promote(state: ExecutionState, deps: Deps): Promise<RolloutState> {
   const r = state.rollout;
   const versions = await deps.routerFor(r.spec).promote(r.snapshot, r.versions);
@@ -54,6 +56,11 @@ function parseCause(cause: string | undefined): string | undefined {
 export async function rollback(state: ExecutionState, deps: Deps): Promise<RolloutState> {
   const r = state.rollout;
   const reason = rollbackReason(state);
+  // Only the lock holder writes: re-entrant for this rollout (and re-taken if an operator cleared
+  // it); held by another rollout, it refuses with RouteLockedError and the rollback ends loudly.
+  await deps.store.acquireLocks(r.snapshot.routes.map((x) => x.key), { rolloutId: r.id, executionArn: r.executionArn, specName: r.specName }, (arn) =>
+    deps.executions.isRunning(arn),
+  );
   const versions = await deps.routerFor(r.spec).restore(r.snapshot, r.versions);
   const restored: RolloutState = { ...r, versions, reason };
   if (r.spec.target.ecs) {
@@ -90,32 +97,47 @@ export async function rollbackFailed(state: ExecutionState, deps: Deps): Promise
   const reason = `${describeCaught(state.error) ?? 'rollback failed'} (while rolling back because: ${r.reason ?? 'see history'})`;
   const keys = r.snapshot.routes.map((x) => x.key);
   const now = deps.now().toISOString();
+  // Flag first, then alert, then history: each step throws on failure and the whole Task is
+  // retried (all three are idempotent), so the end is never quiet and never unflagged.
   await deps.store.flagLocks(keys, r.id, reason);
+  await deliverAlert(r.id, { type: 'rollback-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, reason, urgent: true }, deps);
   await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
   await deps.store.appendEvent(r.id, { at: now, kind: 'rollback-failed', step: r.step, weight: r.weight, message: reason });
   await deps.store.updateRollout(r.id, { status: 'rollback failed', endedAt: now, outcome: reason, gate: undefined });
-  await deps.notifier.notify({ type: 'rollback-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, reason, urgent: true });
   return { ...r, reason, outcome: 'rollback failed' };
 }
 
-/** Prepare failed: nothing was shifted; say why to the people who wait for the rollout. */
+/**
+ * Sends the urgent alert of a loud end and records that a channel accepted it. A notifier that
+ * reached no channel throws (AlertNotDeliveredError), so the loud state's Retry sends it again.
+ */
+export async function deliverAlert(rolloutId: string, event: LifecycleEvent, deps: Deps): Promise<void> {
+  await deps.notifier.notify(event);
+  await deps.store.updateRollout(rolloutId, { alertDeliveredAt: deps.now().toISOString() });
+}
+
+/**
+ * Prepare failed: nothing was shifted; say why to the people who wait for the rollout. A route
+ * refused as not clean is urgent (an earlier rollout left traffic split): that alert is retried
+ * until a channel accepts it.
+ */
 export async function prepareFailed(state: { error?: CaughtError; spec?: { name?: unknown } }, executionName: string, deps: Deps): Promise<{ reason: string }> {
   const reason = describeCaught(state.error) ?? 'unknown error';
   const specName = typeof state.spec?.name === 'string' ? state.spec.name : 'unknown spec';
-  await deps.notifier.notify({ type: 'failed-to-start', rolloutId: executionName, specName, at: deps.now().toISOString(), reason });
+  const urgent = state.error?.Error === ErrorNames.notClean;
+  await deps.notifier.notify({ type: 'failed-to-start', rolloutId: executionName, specName, at: deps.now().toISOString(), reason, ...(urgent ? { urgent } : {}) });
   return { reason };
 }
 
 /**
  * Closes the history after the final route write. Best effort: the write is done and must not be
- * undone by a history failure; a lock left behind is taken over once this execution has ended.
+ * undone by a history failure. The locks are released by the next state (ReleaseAfterPromotion or
+ * ReleaseAfterRollback), which is retried until done.
  */
 export async function close(r: RolloutState, deps: Deps, status: 'promoted' | 'rolled back', message: string): Promise<void> {
   const now = deps.now().toISOString();
-  await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
   await bestEffort('record the outcome', r.id, async () => {
     await deps.store.appendEvent(r.id, { at: now, kind: status === 'promoted' ? 'promoted' : 'rolled-back', step: r.step, weight: r.weight, message });
     await deps.store.updateRollout(r.id, { status, endedAt: now, outcome: message, gate: undefined, canaryWeight: status === 'promoted' ? 100 : 0 });
   });
-  await bestEffort('release the route locks', r.id, () => deps.store.releaseLocks(r.snapshot.routes.map((x) => x.key), r.id));
 }

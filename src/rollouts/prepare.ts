@@ -4,6 +4,7 @@ import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
 import { admitStart, describeOrigin } from './admission';
 import { requireAnalysis } from './analysis';
+import { cleanBaseline } from './clean-baseline';
 import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
 import { toSpecIssues, type RolloutSpec } from '../spec';
@@ -54,14 +55,19 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   // A typo in a service, cluster or container name fails here, before any deployment or write.
   if (workload) await workloadOf(spec, deps).validate({ image: start.data.image! });
   const router = deps.routerFor(spec);
-  const snapshot = await router.snapshot();
-  if (snapshot.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
+  const first = await router.snapshot();
+  if (first.routes.length === 0) throw new ConfigurationError(`router of ${spec.name}: no route to shift`);
   await requireAlarms(deps.checks, spec.analysis.alarms);
-  requireAnalysis(spec, snapshot);
+  requireAnalysis(spec, first);
 
   const rolloutId = input.executionName;
-  const keys = snapshot.routes.map((r) => r.key);
+  const keys = first.routes.map((r) => r.key);
   await deps.store.acquireLocks(keys, { rolloutId, executionArn: input.executionArn, specName: spec.name }, (arn) => deps.executions.isRunning(arn));
+  // The baseline is taken under the lock and must be a route at rest (no earlier canary left on it).
+  const snapshot = await cleanBaseline(spec, router, first, rolloutId, deps).catch(async (error: unknown) => {
+    await deps.store.releaseLocks(keys, rolloutId).catch(() => undefined);
+    throw error;
+  });
 
   const now = deps.now().toISOString();
   const rollout: RolloutState = {

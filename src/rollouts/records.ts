@@ -27,6 +27,8 @@ export interface RolloutRecord {
   outcome?: string;
   gate?: WaitingGate;
   spec?: unknown;
+  /** When a channel accepted the urgent alert of a loud end (rollback or promotion failed). */
+  alertDeliveredAt?: string;
 }
 
 export type RolloutEventKind =

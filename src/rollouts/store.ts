@@ -1,4 +1,4 @@
-import { RouteLockedError } from '../shared/errors';
+import { RouteLockedError, RouteNotCleanError } from '../shared/errors';
 import type { LockHolder, RolloutEvent, RolloutRecord } from './records';
 
 /** Tells whether an execution still runs; a lock whose holder stopped may be taken over. */
@@ -8,8 +8,8 @@ export type IsRunning = (executionArn: string) => Promise<boolean>;
 export interface RolloutStore {
   /**
    * Takes the lock of every route key, atomically per key. Re-entrant for the same rollout.
-   * A lock held by a stopped execution is taken over; one held by a running execution, or
-   * flagged as needing attention, is refused with RouteLockedError naming the holder.
+   * A lock held by a stopped execution is taken over; one held by a running execution is refused
+   * with RouteLockedError, one flagged as needing attention with RouteNotCleanError, naming the holder.
    */
   acquireLocks(keys: string[], holder: Omit<LockHolder, 'key' | 'acquiredAt'>, isRunning: IsRunning): Promise<void>;
   /** Releases the locks this rollout holds; locks held by others are left alone. */
@@ -42,7 +42,9 @@ export async function decideTakeover(
 ): Promise<'mine' | 'takeover'> {
   if (holder.rolloutId === me) return 'mine';
   if (holder.needsAttention) {
-    throw new RouteLockedError(
+    // Not RouteLockedError: waiting (waitForLock) would wait forever for an operator. The start
+    // fails at once, loudly, naming the rollout that left the route.
+    throw new RouteNotCleanError(
       `route ${key} is locked by rollout ${holder.rolloutId}, whose rollback failed (${holder.needsAttention}); ` +
         'check the route, then clear the lock with `canaryctl unlock`',
     );

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../shared/errors';
 import type { WorkloadStatus } from '../workloads/port';
 import { workloadOf, type Deps } from './deps';
-import { close, describeCaught, finishRollback } from './finish';
+import { close, deliverAlert, describeCaught, finishRollback } from './finish';
 import { checkLambdaCanary, deployLambdaCanary } from './lambda-workload';
 import type { ExecutionState, RolloutState, WorkloadProgress } from './state';
 
@@ -138,9 +138,10 @@ export async function promotionFailed(state: ExecutionState, deps: Deps): Promis
   const reason = `${checked ?? describeCaught(state.error) ?? 'promotion failed'}; traffic stays on ${r.snapshot.canary} (${r.weight}%)`;
   const keys = r.snapshot.routes.map((x) => x.key);
   const now = deps.now().toISOString();
+  // As rollbackFailed: flag, alert (retried until a channel accepts it), then history.
   await deps.store.flagLocks(keys, r.id, `promotion failed: ${reason}`);
+  await deliverAlert(r.id, { type: 'promotion-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, revision: r.revision, reason, urgent: true }, deps);
   await deps.store.appendEvent(r.id, { at: now, kind: 'promotion-failed', step: r.step, weight: r.weight, message: reason });
   await deps.store.updateRollout(r.id, { status: 'failed', endedAt: now, outcome: `promotion failed: ${reason}`, gate: undefined });
-  await deps.notifier.notify({ type: 'promotion-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, revision: r.revision, reason, urgent: true });
   return { Error: 'Canary.PromotionFailed', Cause: reason };
 }

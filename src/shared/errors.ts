@@ -43,6 +43,7 @@ export const ErrorNames = {
   conflict: 'ConcurrentModificationError',
   unsupported: 'UnsupportedError',
   superseded: 'SupersededError',
+  notClean: 'RouteNotCleanError',
   bakeInterrupted: 'Canary.BakeInterrupted',
   rejected: 'Canary.Rejected',
   aborted: 'Canary.Aborted',
@@ -92,3 +93,9 @@ export class NotOwnedError extends ConfigurationError {}
 
 /** An execution whose spec does not come from git (no revision, or not the synced spec) while manual starts are not allowed. */
 export class NotFromGitError extends ConfigurationError {}
+
+/**
+ * A route is not at rest: it still carries the canary of an earlier rollout that did not end
+ * cleanly. Prepare refuses to take it as a baseline (a rollback would "restore" the split).
+ */
+export class RouteNotCleanError extends CanaryError {}

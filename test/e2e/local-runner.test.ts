@@ -45,7 +45,8 @@ describe('local runner (end to end)', () => {
 
   it('sends each step the share of real requests its weight says (±5 points)', () => {
     for (const step of healthy.result.steps) {
-      expect(step.requests).toBeGreaterThan(200);
+      // ~500 requests per step on an idle machine; the balancer is deterministic, so 100 already pins the share.
+      expect(step.requests).toBeGreaterThanOrEqual(100);
       expect(Math.abs(step.measuredShare - step.weight)).toBeLessThanOrEqual(5);
     }
   });
@@ -63,8 +64,8 @@ describe('local runner (end to end)', () => {
   });
 
   it('costs three transitions and one Lambda invocation per traffic step', () => {
-    // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, Promoted.
-    expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 2);
+    // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, ReleaseAfterPromotion, Promoted.
+    expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 3);
     expect(healthy.result.lambdaInvocations.step).toBe(5);
     // The summary line says what it counts (the plan's 9 adds the approval link's approvalApi).
     expect(healthy.output).toContain('Lambda invocations: 8 (prepare 1, step 5, requestApproval 1, promote 1)');
@@ -136,6 +137,13 @@ describe('local runner (end to end)', () => {
     expect(result.outcome).toBe('promoted');
     expect(result.events.find((e) => e.kind === 'approval-decided')?.message).toContain('approved by second terminal');
     await expect(decideLocally({ decision: 'approve' })).rejects.toThrow('no local rollout is running');
+  });
+
+  it('runs on the real DynamoDB store (--store dynamo): same outcome, history read back from the engine', async () => {
+    const { result } = await run({ store: 'dynamo' });
+
+    expect(result.outcome).toBe('promoted');
+    expect(result.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['started', 'shifted', 'verdict', 'promoted']));
   });
 
   it('rolls back when the approval is rejected, after every step passed', async () => {

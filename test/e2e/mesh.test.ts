@@ -19,10 +19,6 @@ function route(stableWeight: number, canaryWeight: number): RouteSpec {
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) {
@@ -84,17 +80,24 @@ describe('LocalMesh over loopback', () => {
     // Slow answers keep several requests in flight at every change.
     v1.setFaults({ latencyMs: 15 });
     v2.setFaults({ latencyMs: 15 });
-    const load = startLoad({ url, rps: 300, durationMs: 1_800 });
+    // Changes are paced by finished requests, not by the clock: every weight carries 100 requests however slow the machine.
+    const load = startLoad({ url, rps: 300, maxRequests: 800, durationMs: 120_000 });
     const inFlightAtChange: number[] = [];
-    for (const [stableWeight, canaryWeight] of [[50, 50], [25, 75], [10, 90], [0, 100]] as const) {
-      await sleep(300);
+    const changes: Array<[number, number]> = [[50, 50], [25, 75], [10, 90], [0, 100]];
+    let finished = 0;
+    let lastChange = 0;
+    const off = load.on('record', () => {
+      if (++finished % 100 !== 0 || changes.length === 0) return;
       inFlightAtChange.push(mesh.inFlight);
+      const [stableWeight, canaryWeight] = changes.shift()!;
       mesh.updateRoute('svc-route', route(stableWeight, canaryWeight));
-    }
-    const lastChange = Date.now();
+      if (changes.length === 0) lastChange = Date.now();
+    });
 
     const summary = await load.done;
+    off();
 
+    expect(inFlightAtChange).toHaveLength(4);
     expect(inFlightAtChange.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
     expect(summary.failed).toBe(0);
     expect(summary.completed).toBe(summary.sent);

@@ -124,7 +124,7 @@ describe('rollout state machine with an ECS workload (real ASL, real handlers, f
 
       const entered = h.statesEntered(execution);
       const loop = [...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route'];
-      expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...DEPLOY, ...loop, ...PROMOTE, 'Promoted']);
+      expect(entered).toEqual(['Prepare', 'ApprovalBeforeStart?', ...DEPLOY, ...loop, ...PROMOTE, 'ReleaseAfterPromotion', 'Promoted']);
       expect(h.engine.invocations.step).toBe(5);
       expect(h.engine.invocations.checkWorkload).toBe(4);
     });
@@ -152,7 +152,7 @@ describe('rollout state machine with an ECS workload (real ASL, real handlers, f
       expect(h.mesh.updates).toEqual([]);
       expect(JSON.stringify(h.mesh.spec('user-route'))).toBe(JSON.stringify(ECS_ROUTE));
       expect(h.statesEntered(execution)).not.toContain('Step');
-      expect(h.statesEntered(execution).slice(-5)).toEqual(['CanaryReady?', 'Rollback', 'ScaleDownCanary?', 'ScaleDownCanary', 'RolledBack']);
+      expect(h.statesEntered(execution).slice(-5)).toEqual(['Rollback', 'ScaleDownCanary?', 'ScaleDownCanary', 'ReleaseAfterRollback', 'RolledBack']);
       expect(ecs.service(CANARY_SERVICE).desiredCount).toBe(0);
       expect(ecs.service(PRIMARY_SERVICE).taskDefinition).toBe(PRIMARY_TASK_DEFINITION);
       // The new revision stays registered for inspection.
@@ -242,7 +242,7 @@ describe('rollout state machine with an ECS workload (real ASL, real handlers, f
 
       expect(outcome.status).toBe('FAILED');
       expect(outcome.cause).toContain(named);
-      expect(h.statesEntered(execution)).toEqual(['Prepare', 'ReportFailedToStart', 'FailedToStart']);
+      expect(h.statesEntered(execution)).toEqual(['Prepare', 'ReleaseAfterFailedStart', 'ReportFailedToStart', 'FailedToStart']);
       expect(ecs.calls.filter((c) => !c.startsWith('Describe'))).toEqual([]);
       expect(h.mesh.updates).toEqual([]);
     });

@@ -79,7 +79,9 @@ export class Harness {
     return execution.history.filter((h) => h.type === 'StateEntered').map((h) => h.state!);
   }
 
+  /** Stops every execution still running (a test that failed halfway) and restores the SDK mocks. */
   close(): void {
+    this.engine.close();
     configureDeps(undefined);
     this.mesh.restore();
     this.alarms.restore();

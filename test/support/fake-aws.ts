@@ -134,6 +134,11 @@ export class FakeAlarms {
    */
   metricValue: (metricName: string, stat: string, dimensions: Record<string, string>) => number | undefined = (metricName) =>
     /RequestCount|Invocations/.test(metricName) ? 1000 : /Response|Duration|RequestTime/.test(metricName) ? 0 : undefined;
+  /**
+   * Called after each DescribeAlarms has been answered, with the call's number (1-based). Tests
+   * change alarm states here, so a change lands between two judgements however slow the machine.
+   */
+  onDescribe: (call: number) => void = () => undefined;
 
   constructor() {
     this.mock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
@@ -155,6 +160,7 @@ export class FakeAlarms {
       const MetricAlarms: MetricAlarm[] = (input.AlarmNames ?? [])
         .filter((n) => this.states.has(n))
         .map((n) => ({ AlarmName: n, StateValue: this.states.get(n)!.state, StateReason: this.states.get(n)!.reason ?? `set by test` }));
+      this.onDescribe(this.describeCalls);
       return { MetricAlarms, CompositeAlarms: [] };
     });
   }

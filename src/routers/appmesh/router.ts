@@ -180,6 +180,9 @@ export class AppMeshRouter implements TrafficRouter {
       // Checked before drift: when the route already carries these weights there is nothing to
       // overwrite, and a step retried after a partial failure must not trip over its own write.
       if (sameJson(weighted, desired)) {
+        // Our own write whose answer was lost carries our weights and the rest as snapshotted; a
+        // newer version with anything else changed is another writer, even when the weights match.
+        if (!sameJson(withWeightedTargets(spec, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []))) checkDrift(route, expected, versionOf(current));
         versions[route.key] = versionOf(current);
         continue;
       }

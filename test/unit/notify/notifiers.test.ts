@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DETAIL_TYPES, EVENT_SOURCE, EventBridgeNotifier, SnsNotifier } from '../../../src/approvals/aws-notifiers';
-import { FanOutNotifier, headline, RecordingNotifier, type LifecycleEvent, type LifecycleType, type Notifier } from '../../../src/approvals/notifier';
+import { AlertNotDeliveredError, FanOutNotifier, headline, RecordingNotifier, SKIPPED, type LifecycleEvent, type LifecycleType, type Notifier } from '../../../src/approvals/notifier';
 
 const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
@@ -214,6 +214,33 @@ describe('FanOutNotifier', () => {
       ['SNS down', event],
       ['bus gone', event],
     ]);
+  });
+
+  it('throws for an urgent event that no channel accepted, so the loud state retries it', async () => {
+    // Prepare
+    const skipped: Notifier = { notify: async () => SKIPPED };
+    const fanOut = new FanOutNotifier([failing('SNS down'), skipped]);
+    const urgent = lifecycle({ type: 'rollback-failed', urgent: true });
+
+    // Act
+    const act = fanOut.notify(urgent);
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(AlertNotDeliveredError);
+    await expect(fanOut.notify(urgent)).rejects.toThrow('1 failed, 1 not configured): Error: SNS down');
+  });
+
+  it('accepts an urgent event that one channel of several delivered', async () => {
+    // Prepare
+    const delivered = new RecordingNotifier();
+    const fanOut = new FanOutNotifier([failing('SNS down'), delivered]);
+    const urgent = lifecycle({ type: 'rollback-failed', urgent: true });
+
+    // Act
+    await fanOut.notify(urgent);
+
+    // Assess
+    expect(delivered.events).toEqual([urgent]);
   });
 
   it('counts failures across events', async () => {

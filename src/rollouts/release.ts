@@ -1,0 +1,41 @@
+import { parseSpec, type RolloutSpec } from '../spec';
+import { ConfigurationError } from '../shared/errors';
+import type { Deps } from './deps';
+import type { ExecutionState } from './state';
+
+/**
+ * Gives back a finished rollout's route locks and alarm watches (after Promote, FinishPromotion,
+ * Rollback or ScaleDownCanary). Every failure throws: the state machine retries this Task until
+ * it is done, and both calls are idempotent (a release deletes only locks this rollout holds).
+ */
+export async function releaseRollout(state: ExecutionState, deps: Deps): Promise<{ released: string[] }> {
+  const r = state.rollout;
+  const keys = r.snapshot.routes.map((x) => x.key);
+  await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
+  await deps.store.releaseLocks(keys, r.id);
+  return { released: keys };
+}
+
+/**
+ * A start that failed (or whose Prepare crashed after taking its locks): gives back whatever this
+ * execution may hold. Nothing was shifted, so the routes to release are the ones a snapshot of the
+ * spec resolves; a spec that does not parse or resolve never got as far as taking a lock.
+ */
+export async function releaseFailedStart(raw: { spec?: unknown }, executionName: string, deps: Deps): Promise<{ released: string[] }> {
+  let spec: RolloutSpec;
+  try {
+    spec = parseSpec(raw.spec, 'execution input .spec');
+  } catch {
+    return { released: [] };
+  }
+  let keys: string[];
+  try {
+    keys = (await deps.routerFor(spec).snapshot()).routes.map((x) => x.key);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return { released: [] };
+    throw error;
+  }
+  await deps.store.unwatchAlarms(executionName, spec.analysis.alarms);
+  await deps.store.releaseLocks(keys, executionName);
+  return { released: keys };
+}

@@ -62,7 +62,7 @@ describe('canaryctl plan', () => {
     expect(s.out.text).toMatch(/1\s+10%\s+90%\s+\+0s\s+\+5m/);
     expect(s.out.text).toMatch(/4\s+100%\s+0%\s+\+15m\s+\+20m/);
     expect(s.out.text).toContain('Minimum duration: 20m');
-    expect(s.out.text).toMatch(/Step Functions\s+20 state transitions/);
+    expect(s.out.text).toMatch(/Step Functions\s+21 state transitions/);
     expect(s.out.text).toContain('always-on controller');
     expect(s.out.text).toContain('$7.21 a month');
     expect(s.context).not.toHaveBeenCalled();
@@ -73,7 +73,7 @@ describe('canaryctl plan', () => {
     expect(await main(['plan', 'examples/user-service.yaml', '--json', '--per-month', '10'], s)).toBe(0);
     const out = JSON.parse(s.out.text);
     expect(out.plan.minDurationSeconds).toBe(1200);
-    expect(out.cost.counts.stateTransitions).toBe(20);
+    expect(out.cost.counts.stateTransitions).toBe(21);
     expect(out.perMonth.rollouts).toBe(10);
     expect(out.perMonth.usd).toBeCloseTo(out.cost.usd.total * 10);
   });
@@ -91,13 +91,13 @@ describe('estimateRolloutCost', () => {
   const spec = parseSpec(SPEC);
 
   it('counts transitions and invocations from the state machine shape', () => {
-    // 3 steps, beforePromotion gate: Prepare + Choice 2, gate 2, 3×3, final 4 (test/statemachine checks it against a run).
+    // 3 steps, beforePromotion gate: Prepare + Choice 2, gate 2, 3×3, final 4, release 1 (test/statemachine checks it against a run).
     const cost = estimateRolloutCost(planRollout(spec), spec);
-    expect(cost.counts.stateTransitions).toBe(17);
-    expect(cost.counts.lambdaInvocations).toBe(1 + 3 + 1 + 1 + 2);
+    expect(cost.counts.stateTransitions).toBe(18);
+    expect(cost.counts.lambdaInvocations).toBe(1 + 3 + 1 + 1 + 1 + 2);
     expect(cost.counts.describeAlarmsCalls).toBe(4);
-    expect(cost.usd.stepFunctions).toBeCloseTo(17 * 0.000025, 12);
-    expect(cost.usd.lambda).toBeCloseTo(8 * 0.25 * 0.3 * 0.0000133334 + 8 * 0.0000002, 12);
+    expect(cost.usd.stepFunctions).toBeCloseTo(18 * 0.000025, 12);
+    expect(cost.usd.lambda).toBeCloseTo(9 * 0.25 * 0.3 * 0.0000133334 + 9 * 0.0000002, 12);
     expect(cost.usd.total).toBeCloseTo(cost.usd.stepFunctions + cost.usd.lambda + cost.usd.cloudWatch + cost.usd.dynamoDb + cost.usd.messaging, 12);
   });
 
@@ -122,7 +122,7 @@ describe('estimateRolloutCost', () => {
 
   it('takes assumptions as overrides and lists them', () => {
     const cost = estimateRolloutCost(planRollout(spec), spec, { lambdaMemoryMb: 1024, lambdaSecondsPerInvocation: 1 });
-    expect(cost.counts.lambdaGbSeconds).toBe(8);
+    expect(cost.counts.lambdaGbSeconds).toBe(9);
     expect(cost.notes.join('\n')).toContain('1024 MB');
   });
 

@@ -73,14 +73,15 @@ describe('rollout state machine with the ALB router (real ASL, real handlers, fa
     });
     for (const key of KEYS) expect(await h.store.getLock(key)).toBeUndefined();
     expect((await h.store.getRollout(execution.name))?.status).toBe('promoted');
-    // API cost: Prepare reads the listener, both target groups and one page of rules; each of the
+    // API cost: Prepare reads the listener, both target groups and one page of rules, twice (the
+    // baseline is snapshotted again under the lock, see src/rollouts/clean-baseline.ts); each of the
     // 4 shifts and the promotion reads and writes each of the 3 routes once; after each of the 4
     // shifts the Step reads every route back once more to verify the weights took (verifyShift).
     const count = (op: string) => elb.calls.filter((c) => c === op).length;
     expect({ DescribeListeners: count('DescribeListeners'), DescribeTargetGroups: count('DescribeTargetGroups'), DescribeRules: count('DescribeRules'), ModifyListener: count('ModifyListener'), ModifyRule: count('ModifyRule') }).toEqual({
-      DescribeListeners: 1 + 5 + 4,
-      DescribeTargetGroups: 2,
-      DescribeRules: 1 + 5 * 2 + 4 * 2,
+      DescribeListeners: 2 + 5 + 4,
+      DescribeTargetGroups: 2 * 2,
+      DescribeRules: 2 + 5 * 2 + 4 * 2,
       ModifyListener: 5,
       ModifyRule: 5 * 2,
     });
@@ -154,6 +155,6 @@ describe('rollout state machine with the ALB router (real ASL, real handlers, fa
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'ResourceNotFoundError' });
     expect(outcome.cause).toContain(missing);
     expect(elb.writes).toEqual([]);
-    expect(h.statesEntered(execution)).toEqual(['Prepare', 'ReportFailedToStart', 'FailedToStart']);
+    expect(h.statesEntered(execution)).toEqual(['Prepare', 'ReleaseAfterFailedStart', 'ReportFailedToStart', 'FailedToStart']);
   });
 });

@@ -96,7 +96,7 @@ describe('rollout state machine with an ECS workload behind an ALB (real ASL, re
     const outcome = await execution.result;
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(h.statesEntered(execution)).toEqual(['Prepare', 'ApprovalBeforeStart?', ...DEPLOY, ...[...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route'], ...PROMOTE, 'Promoted']);
+    expect(h.statesEntered(execution)).toEqual(['Prepare', 'ApprovalBeforeStart?', ...DEPLOY, ...[...Array(4).fill(['Step', 'Route', 'Bake']).flat(), 'Step', 'Route'], ...PROMOTE, 'ReleaseAfterPromotion', 'Promoted']);
     // The canary's task definition is the primary's with the new image: no App Mesh variable rewritten.
     const primary = describeUserServiceTaskDefinition();
     const registrable = Object.fromEntries(Object.entries(primary.taskDefinition!).filter(([k]) => !(READ_ONLY_FIELDS as readonly string[]).includes(k)));

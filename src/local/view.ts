@@ -142,7 +142,7 @@ export class LiveView {
 }
 
 /**
- * "8 (prepare 1, step 5, requestApproval 1, promote 1)": what the count counts. An approval answered
+ * "9 (prepare 1, step 5, requestApproval 1, promote 1, release 1)": what the count counts. An approval answered
  * here or with canaryctl needs no Lambda; through a signed link it adds one approvalApi invocation
  * (the figure `canaryctl plan` and the README count).
  */

@@ -67,8 +67,8 @@ describe('local runner (end to end)', () => {
     // Prepare, Choice, 4 × (Step, Route, Bake), Step, Route, ApprovePromotion, Choice, Promote, ReleaseAfterPromotion, Promoted.
     expect(healthy.result.transitions).toBe(2 + 4 * 3 + 2 + 2 + 3);
     expect(healthy.result.lambdaInvocations.step).toBe(5);
-    // The summary line says what it counts (the plan's 9 adds the approval link's approvalApi).
-    expect(healthy.output).toContain('Lambda invocations: 8 (prepare 1, step 5, requestApproval 1, promote 1)');
+    // The summary line says what it counts (the plan's 10 adds the approval link's approvalApi).
+    expect(healthy.output).toContain('Lambda invocations: 9 (prepare 1, step 5, requestApproval 1, promote 1, release 1)');
   });
 
   it('writes a self-contained report that renders in Chromium with the timeline', async () => {

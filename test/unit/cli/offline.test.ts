@@ -111,7 +111,7 @@ describe('estimateRolloutCost', () => {
     const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { perStep: 10, metricsPerLook: 4 });
 
     // Assess
-    expect(base.counts.stateTransitions).toBe(2 + 3 * 4 + 4);
+    expect(base.counts.stateTransitions).toBe(2 + 3 * 4 + 5); // …Route, Promote, ReleaseAfterPromotion, Promoted
     expect(base.counts.metricsRequested).toBe(0);
     expect(atMax.counts.stateTransitions - base.counts.stateTransitions).toBe(3 * 9 * 4);
     expect(atMax.counts.lambdaInvocations - base.counts.lambdaInvocations).toBe(9 * 4);

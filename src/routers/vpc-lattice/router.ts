@@ -8,7 +8,7 @@ import {
   VPCLatticeClient,
   type RuleAction,
 } from '@aws-sdk/client-vpc-lattice';
-import { ConcurrentModificationError, ConfigurationError } from '../../shared/errors';
+import { ConcurrentModificationError, ConfigurationError, TransientError } from '../../shared/errors';
 import { partialRestoreError } from '../appmesh/errors';
 import { sameTargets } from '../appmesh/spec';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
@@ -206,8 +206,23 @@ export class LatticeRouter implements TrafficRouter {
     return name === DEFAULT_ACTION ? this.getListener() : this.getRule(name);
   }
 
-  /** Writes a route: the default action with UpdateListener; a rule's action (and on restore its match and priority) with UpdateRule. */
+  /**
+   * Writes a route: the default action with UpdateListener; a rule's action (and on restore its match
+   * and priority) with UpdateRule. A ConflictException (the route is being updated) is re-read: the
+   * content we are writing means it was our own write (the SDK retried it), so it succeeded; anything
+   * else stays a TransientError, and the retried step's digest check catches a real other writer.
+   */
   private async write(name: string, content: RouteContent, exact: boolean): Promise<void> {
+    try {
+      await this.send(name, content, exact);
+    } catch (error) {
+      if (!(error instanceof TransientError && (error.cause as { name?: string } | undefined)?.name === 'ConflictException')) throw error;
+      if (sameContent(await this.read(name), content)) return;
+      throw error;
+    }
+  }
+
+  private async send(name: string, content: RouteContent, exact: boolean): Promise<void> {
     if ('defaultAction' in content) {
       await this.call({ action: 'UpdateListener', ...this.context(name) }, () =>
         this.client.send(new UpdateListenerCommand({ serviceIdentifier: this.config.service, listenerIdentifier: this.config.listener, defaultAction: content.defaultAction })),

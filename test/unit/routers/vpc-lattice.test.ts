@@ -207,9 +207,29 @@ describe('LatticeRouter', () => {
       expect(String(error)).toContain(`vpc-lattice:UpdateRule rule "${apiRule}"`);
     });
 
-    it('maps ConflictException to ConcurrentModificationError and AccessDenied to a ConfigurationError naming the permission', async () => {
-      lattice.failNext('UpdateListener', new ConflictException({ message: 'in progress', resourceId: listener, resourceType: 'LISTENER', $metadata: { httpStatusCode: 409 } }));
-      await expect(router().setCanaryWeight(snap, 10, {})).rejects.toThrow(ConcurrentModificationError);
+    it('takes a ConflictException whose re-read shows exactly what it wrote for its own in-flight write, and goes on', async () => {
+      lattice.conflictAfterWrite('UpdateRule');
+
+      const v = await router().setCanaryWeight(snap, 25, {});
+
+      expect(lattice.sharesWritten(apiRule, stable, canary)).toEqual([25]);
+      expect(await router().verify(snap, 25)).toMatchObject({ supported: true, ok: true });
+      // The next step accepts the versions: nothing was taken for another writer.
+      await expect(router().setCanaryWeight(snap, 50, v)).resolves.toBeDefined();
+    });
+
+    it('turns a ConflictException whose re-read shows other content into a TransientError, not another writer', async () => {
+      lattice.failNext('UpdateListener', new ConflictException({ message: 'The request conflicts with the current state of the resource: Updating', resourceId: listener, resourceType: 'LISTENER', $metadata: { httpStatusCode: 409 } }));
+      const error = await router().setCanaryWeight(snap, 10, {}).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TransientError);
+      expect(String(error)).toMatch(/listener .*UpdateListener.*ConflictException/);
+      // The retry writes, and the digest check would still stop a real other writer.
+      await expect(router().setCanaryWeight(snap, 10, {})).resolves.toBeDefined();
+      expect(lattice.sharesWritten('default', stable, canary)).toEqual([10]);
+    });
+
+    it('maps AccessDenied to a ConfigurationError naming the permission', async () => {
       lattice.failNext('UpdateListener', new AccessDeniedException({ message: 'denied', $metadata: { httpStatusCode: 403 } }));
       await expect(router().setCanaryWeight(snap, 10, {})).rejects.toThrow(/vpc-lattice:UpdateListener on listener/);
     });

@@ -212,7 +212,8 @@ export class FakeVpcLattice {
   /** Weights of a route's forward action by target group id. */
   weights(route: string): Record<string, number> {
     const action = this.content(route).action;
-    return Object.fromEntries((action && 'forward' in action ? action.forward?.targetGroups ?? [] : []).map((g) => [idOf(g.targetGroupIdentifier!), g.weight ?? 1]));
+    const groups = action && 'forward' in action ? action.forward?.targetGroups ?? [] : [];
+    return Object.fromEntries(groups.map((g) => [idOf(g.targetGroupIdentifier!), g.weight ?? (groups.length === 1 ? 100 : 0)]));
   }
 
   /** The canary's share (0-100) of stable + canary in each write to a route, in order. */

@@ -26,6 +26,7 @@ import {
   sameContent,
   toTargets,
   toWeightedGroups,
+  weightOf,
   withAction,
   type RouteContent,
 } from './spec';
@@ -309,7 +310,7 @@ export class LatticeRouter implements TrafficRouter {
     // The first route with a group besides the canary decides: a canary-only rule says nothing about which group is stable.
     for (const content of contents) {
       const groups = forwardGroups(actionOf(content)) ?? [];
-      const guess = guessStable(groups.map((g) => ({ name: idOf(g.targetGroupIdentifier ?? ''), weight: g.weight ?? 1 })), canary);
+      const guess = guessStable(groups.map((g) => ({ name: idOf(g.targetGroupIdentifier ?? ''), weight: weightOf(g, groups.length) ?? 0 })), canary);
       if (guess !== undefined) return guess;
     }
     throw new ConfigurationError(

@@ -44,11 +44,24 @@ export function toTargets(groups: WeightedTargetGroup[], route: string): Target[
     const name = idOf(g.targetGroupIdentifier ?? '');
     if (seen.has(name)) throw new UnsupportedError(`${route} forwards to target group "${name}" more than once; canary-controller cannot shift weights between two entries of one group`);
     seen.add(name);
-    // The model marks `weight` optional and AWS returns it as stored; a group written without one is
-    // counted as one share (the relative weights' unit), and every write from us sets it explicitly.
-    return { name, weight: g.weight ?? 1 };
+    const weight = weightOf(g, groups.length);
+    if (weight === undefined) throw new ConfigurationError(`${route} forwards to target group "${name}" without a weight among ${groups.length} groups; VPC Lattice requires one`);
+    return { name, weight };
   });
 }
+
+/**
+ * The weight of one of `count` weighted target groups. botocore (WeightedTargetGroup.weight): the
+ * weight is "only required if you specify multiple target groups", and "if there's only one target
+ * group ... the default value is 100". A missing weight among several groups is not a valid action:
+ * undefined. Every write from us sets the weight explicitly.
+ */
+export function weightOf(group: WeightedTargetGroup, count: number): number | undefined {
+  return group.weight ?? (count === 1 ? DEFAULT_SINGLE_WEIGHT : undefined);
+}
+
+/** The weight VPC Lattice gives the only target group of a forward action written without one. */
+export const DEFAULT_SINGLE_WEIGHT = 100;
 
 /**
  * Lattice weights are relative (0-999), so a route may forward `stable: 1`. The step weight needs a

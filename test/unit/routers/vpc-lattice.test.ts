@@ -61,6 +61,21 @@ describe('LatticeRouter', () => {
       expect(new Set(snap.routes.map((r) => r.version)).size).toBe(3);
     });
 
+    it('counts a lone target group written without a weight as weight 100, as VPC Lattice does, and shifts it', async () => {
+      lattice.externalWrite(apiRule, { action: { forward: { targetGroups: [{ targetGroupIdentifier: stable }] } } });
+      const snap = await router({ rules: [apiRule] }).snapshot();
+
+      expect(snap.routes[0]!.targets).toEqual([{ name: stable, weight: 100 }]);
+      await router({ rules: [apiRule] }).setCanaryWeight(snap, 10, {});
+      expect(lattice.weights(apiRule)).toEqual({ [stable]: 90, [canary]: 10 });
+    });
+
+    it('refuses a route whose target groups are several and one has no weight, naming the group', async () => {
+      lattice.externalWrite(apiRule, { action: { forward: { targetGroups: [{ targetGroupIdentifier: stable }, { targetGroupIdentifier: analytics, weight: 10 }] } } });
+      await expect(router({ rules: [apiRule] }).snapshot()).rejects.toThrow(new RegExp(`target group "${stable}" without a weight among 2 groups`));
+      expect(writes()).toBe(0);
+    });
+
     it('guesses the stable group as the largest target of the first route when the spec names none', async () => {
       const snap = await router({}, { canary }).snapshot();
       expect(snap.stable).toBe(stable);

@@ -134,8 +134,9 @@ export class AlbRouter implements TrafficRouter {
         // A split this rollout could have written, with everything else as snapshotted, is ours
         // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
         if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version);
-        const written = await this.write(raw, raw.actions);
-        versions[route.key] = digestOf(written);
+        await this.write(raw, raw.actions);
+        // The digest of what we wrote (see rewrite), which a later DescribeRules gives too.
+        versions[route.key] = digestOf(raw);
       } catch (error) {
         failures.push({ route: route.name, error });
       }
@@ -178,7 +179,11 @@ export class AlbRouter implements TrafficRouter {
       if (!sameTargets(applied, desired)) {
         throw new TransientError(`${where}: ALB answered ${formatTargets(applied)} after writing ${formatTargets(desired)}; the write is retried`);
       }
-      versions[route.key] = digestOf(written);
+      // The version is the digest of what we wrote, not of the answer: ModifyRule/ModifyListener
+      // have answered in other spellings than DescribeRules, and the next step would take that
+      // difference for another writer. What we write is the snapshot read (as DescribeRules spells
+      // it) with only the forward's target groups changed, so its digest is what a later read gives.
+      versions[route.key] = digestOf({ ...raw, actions });
     }
     return versions;
   }
@@ -204,7 +209,7 @@ export class AlbRouter implements TrafficRouter {
     return ruleUnit(await this.describeRule(unit.arn));
   }
 
-  /** ModifyRule (conditions and actions) or ModifyListener (default actions only); returns what ALB answered. */
+  /** ModifyRule (conditions and actions) or ModifyListener (default actions only); returns what ALB answered (for its weights only). */
   private async write(unit: AlbUnit, actions: Action[]): Promise<AlbUnit> {
     if (unit.type === 'default') {
       const out = await this.call({ action: 'ModifyListener', resource: `listener ${unit.arn}` }, () =>

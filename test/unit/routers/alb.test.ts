@@ -485,6 +485,32 @@ describe('AlbRouter', () => {
       expect(error.message).toContain(API_RULE);
     });
 
+    it('records the version of what it wrote, so a Modify answer spelt otherwise than DescribeRules is not taken for another writer next step', async () => {
+      // Prepare: ModifyRule answers the rule with its actions' Order left out and the typed
+      // conditions spelt as legacy Values only; DescribeRules answers the stored rule in full.
+      const model = serveAlb();
+      elbv2.on(ModifyRuleCommand).callsFake((input) => {
+        const out = model.handle('ModifyRule', input) as DescribeRulesOutput;
+        for (const r of out.Rules ?? []) {
+          for (const a of r.Actions ?? []) delete a.Order;
+          r.Conditions = (r.Conditions ?? []).map((c) => ({ Field: c.Field, Values: c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values ?? [] }));
+        }
+        return out;
+      });
+      const router = newRouter([SEARCH_RULE]);
+      const snapshot = await router.snapshot();
+      const v10 = await router.setCanaryWeight(snapshot, 10, {});
+
+      // Act
+      const v25 = await router.setCanaryWeight(snapshot, 25, v10);
+      const restored = await router.restore(snapshot, v25);
+
+      // Assess
+      expect(writes()).toHaveLength(3);
+      // What was recorded is what DescribeRules gives: a fresh read of the restored rule has that version.
+      expect(restored).toEqual({ [`alb:${SEARCH_RULE}`]: (await router.snapshot()).routes[0]!.version });
+    });
+
     it('fails the write as transient when ALB answers other weights than written', async () => {
       // Prepare
       const model = serveAlb();

@@ -9,11 +9,12 @@ import {
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConcurrentModificationError, ConfigurationError, TransientError } from '../../shared/errors';
+import { ConfigurationError, TransientError } from '../../shared/errors';
 import { sameTargets } from '../appmesh/spec';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
 import { guessStable } from '../weights';
-import { mapElbv2Error, partialRestoreError, type AlbCallContext } from './errors';
+import { checkDrift, restoreEach } from '../drift';
+import { mapElbv2Error, type AlbCallContext } from './errors';
 import {
   canonicalJson,
   checkTargetGroupArn,
@@ -120,29 +121,20 @@ export class AlbRouter implements TrafficRouter {
    */
   async restore(snapshot: RouterSnapshot, expected: RouteVersions, options: { force?: boolean } = {}): Promise<RouteVersions> {
     this.checkSnapshot(snapshot);
-    const versions: RouteVersions = {};
-    const failures: Array<{ route: string; error: unknown }> = [];
-    for (const route of snapshot.routes) {
-      try {
-        const raw = route.raw as AlbUnit;
-        const current = await this.read(raw);
-        const version = digestOf(current);
-        if (version === digestOf(raw)) {
-          versions[route.key] = version;
-          continue;
-        }
-        // A split this rollout could have written, with everything else as snapshotted, is ours
-        // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
-        if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version);
-        await this.write(raw, raw.actions);
-        // The digest of what we wrote (see rewrite), which a later DescribeRules gives too.
-        versions[route.key] = digestOf(raw);
-      } catch (error) {
-        failures.push({ route: route.name, error });
+    return restoreEach(snapshot.routes, async (route) => {
+      const raw = route.raw as AlbUnit;
+      const current = await this.read(raw);
+      const version = digestOf(current);
+      if (version === digestOf(raw)) {
+        return version;
       }
-    }
-    if (failures.length > 0) throw partialRestoreError(failures, snapshot.routes.length);
-    return versions;
+      // A split this rollout could have written, with everything else as snapshotted, is ours
+      // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
+      if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version, { label: route.name, what: 'content' });
+      await this.write(raw, raw.actions);
+      // The digest of what we wrote (see rewrite), which a later DescribeRules gives too.
+      return digestOf(raw);
+    });
   }
 
   /** Reads every rule back and compares its forward targets with what `weight` should have produced. */
@@ -173,7 +165,7 @@ export class AlbRouter implements TrafficRouter {
         versions[route.key] = digestOf(current);
         continue;
       }
-      checkDrift(route, expected, digestOf(current));
+      checkDrift(route, expected, digestOf(current), { label: route.name, what: 'content' });
       const written = await this.write(raw, actions);
       const applied = toTargets(forwardAction(written.actions, where), where);
       if (!sameTargets(applied, desired)) {
@@ -334,15 +326,6 @@ function safeTargets(forward: Action): Target[] {
 
 function formatTargets(targets: Target[]): string {
   return targets.map((t) => `${t.name}=${t.weight}`).join(', ');
-}
-
-function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string): void {
-  const want = expected[route.key];
-  if (want !== undefined && want !== actual) {
-    throw new ConcurrentModificationError(
-      `${route.name} (${route.key}) was changed by another writer: expected content ${want}, found ${actual}; not overwriting it`,
-    );
-  }
 }
 
 /** `...:listener-rule/app/<lb>/<id>/<listener-id>/<rule-id>` belongs to `...:listener/app/<lb>/<id>/<listener-id>`. */

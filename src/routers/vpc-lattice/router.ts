@@ -8,8 +8,8 @@ import {
   VPCLatticeClient,
   type RuleAction,
 } from '@aws-sdk/client-vpc-lattice';
-import { ConcurrentModificationError, ConfigurationError, TransientError } from '../../shared/errors';
-import { partialRestoreError } from '../appmesh/errors';
+import { ConfigurationError, TransientError } from '../../shared/errors';
+import { checkDrift, restoreEach } from '../drift';
 import { sameTargets } from '../appmesh/spec';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
 import { guessStable } from '../weights';
@@ -128,27 +128,18 @@ export class LatticeRouter implements TrafficRouter {
    */
   async restore(snapshot: RouterSnapshot, expected: RouteVersions, options: { force?: boolean } = {}): Promise<RouteVersions> {
     this.checkSnapshot(snapshot);
-    const versions: RouteVersions = {};
-    const failures: Array<{ route: string; error: unknown }> = [];
-    for (const route of snapshot.routes) {
-      try {
-        const raw = route.raw as RouteContent;
-        const current = await this.read(route.name);
-        if (sameContent(current, raw)) {
-          versions[route.key] = digest(current);
-          continue;
-        }
-        // A split this rollout writes, with everything else as snapshotted, under a digest we did not
-        // record means our own last write was not recorded (a Task failed after its update), not another writer.
-        if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, digest(current), this.label(route.name));
-        await this.write(route.name, raw, true);
-        versions[route.key] = digest(raw);
-      } catch (error) {
-        failures.push({ route: route.name, error });
+    return restoreEach(snapshot.routes, async (route) => {
+      const raw = route.raw as RouteContent;
+      const current = await this.read(route.name);
+      if (sameContent(current, raw)) {
+        return digest(current);
       }
-    }
-    if (failures.length > 0) throw partialRestoreError(failures, snapshot.routes.length);
-    return versions;
+      // A split this rollout writes, with everything else as snapshotted, under a digest we did not
+      // record means our own last write was not recorded (a Task failed after its update), not another writer.
+      if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, digest(current), { label: this.label(route.name), what: 'content' });
+      await this.write(route.name, raw, true);
+      return digest(raw);
+    });
   }
 
   /** Reads every route back and compares its target groups with what `weight` should have produced. */
@@ -193,7 +184,7 @@ export class LatticeRouter implements TrafficRouter {
         versions[route.key] = digest(current);
         continue;
       }
-      checkDrift(route, expected, digest(current), label);
+      checkDrift(route, expected, digest(current), { label, what: 'content' });
       await this.write(route.name, desired, false);
       // The version is the digest of what we wrote, not of the answer: a PATCH answer is not
       // guaranteed to echo every field, and GetRule will return exactly this content.
@@ -331,13 +322,6 @@ export class LatticeRouter implements TrafficRouter {
 
 function groupsOf(content: RouteContent): string[] {
   return (forwardGroups(actionOf(content)) ?? []).map((g) => idOf(g.targetGroupIdentifier ?? ''));
-}
-
-function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string, label: string): void {
-  const want = expected[route.key];
-  if (want !== undefined && want !== actual) {
-    throw new ConcurrentModificationError(`${label} (${route.key}) was changed by another writer: expected content ${want}, found ${actual}; not overwriting it`);
-  }
 }
 
 const TARGET_GROUP = /^(tg-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/;

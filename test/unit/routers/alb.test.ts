@@ -422,6 +422,25 @@ describe('AlbRouter', () => {
       expect(writes()).toEqual([]);
     });
 
+    it('compares with the snapshot’s version when no write was recorded yet, and stops on a change made since Prepare', async () => {
+      // Prepare
+      const model = serveAlb();
+      const router = newRouter([API_RULE]);
+      const snapshot = await router.snapshot();
+      model.handle('ModifyRule', { RuleArn: API_RULE, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }] });
+      elbv2.resetHistory();
+
+      // Act
+      const error = await caught(router.setCanaryWeight(snapshot, 10, {}));
+      const refusedRestore = await caught(router.restore(snapshot, {}));
+
+      // Assess
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+      expect(error.message).toContain(`expected content ${snapshot.routes[0]!.version}`);
+      expect(refusedRestore).toBeInstanceOf(ConcurrentModificationError);
+      expect(writes()).toEqual([]);
+    });
+
     it('recognises a write whose answer was lost by its content on retry, without a second write or a drift error', async () => {
       // Prepare
       const model = serveAlb();

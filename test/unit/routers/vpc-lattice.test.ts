@@ -198,6 +198,19 @@ describe('LatticeRouter', () => {
       expect(lattice.writes.slice(before).map((w) => w.route)).toEqual(['default']);
     });
 
+    it('compares with the snapshot’s version when no write was recorded yet, and stops on a change made since Prepare', async () => {
+      lattice.externalWrite(apiRule, { priority: 11 });
+
+      const error = await router().setCanaryWeight(snap, 10, {}).catch((e: unknown) => e);
+      const refusedRestore = await router().restore(snap, {}).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+      expect(String(error)).toContain(`expected content ${snap.routes[1]!.version}`);
+      expect(refusedRestore).toBeInstanceOf(ConcurrentModificationError);
+      expect(String(refusedRestore)).toMatch(new RegExp(`1 of 3 route.*${apiRule}`));
+      expect(lattice.content(apiRule).priority).toBe(11);
+    });
+
     it('recognises a write whose answer was lost by its content on retry, and does not take it for another writer', async () => {
       const v1 = await router().setCanaryWeight(snap, 10, {});
       lattice.loseNextAnswer('UpdateRule');

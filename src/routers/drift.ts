@@ -1,0 +1,37 @@
+import { ConcurrentModificationError } from '../shared/errors';
+import { partialRestoreError } from './errors';
+import type { RouteSnapshot, RouteVersions } from './port';
+
+/**
+ * Refuses to overwrite a route another writer changed. The version we expect is the one our last
+ * write recorded or, before any recorded write (first step, or a rollback before one), the
+ * snapshot's: a change made between Prepare and the first write is another writer's too.
+ * `what` names the kind of version in the message (`version`, `content`).
+ */
+export function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string, opts: { label: string; what: string }): void {
+  const want = expected[route.key] ?? route.version;
+  if (want !== actual) {
+    throw new ConcurrentModificationError(
+      `${opts.label} (${route.key}) was changed by another writer: expected ${opts.what} ${want}, found ${opts.what} ${actual}; not overwriting it`,
+    );
+  }
+}
+
+/**
+ * Restores every route with `restoreOne` (which returns the route's version afterwards), going on
+ * after a failure, then throws the failures together: a partial restore is never silent, and one
+ * route's failure never keeps the others split.
+ */
+export async function restoreEach(routes: RouteSnapshot[], restoreOne: (route: RouteSnapshot) => Promise<string>): Promise<RouteVersions> {
+  const versions: RouteVersions = {};
+  const failures: Array<{ route: string; error: unknown }> = [];
+  for (const route of routes) {
+    try {
+      versions[route.key] = await restoreOne(route);
+    } catch (error) {
+      failures.push({ route: route.name, error });
+    }
+  }
+  if (failures.length > 0) throw partialRestoreError(failures, routes.length);
+  return versions;
+}

@@ -1,6 +1,17 @@
+import { createHash } from 'node:crypto';
 import { ConcurrentModificationError } from '../shared/errors';
+import { stableStringify } from '../shared/stable-json';
 import { partialRestoreError } from './errors';
 import type { RouteSnapshot, RouteVersions } from './port';
+
+/**
+ * The version of a route whose API has no version field (ALB, VPC Lattice): a digest of its
+ * content in canonical JSON, so key order and undefined keys do not count. Not persisted across
+ * releases: a rollout compares digests computed by one release.
+ */
+export function contentDigest(content: unknown): string {
+  return `sha256:${createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 32)}`;
+}
 
 /**
  * Refuses to overwrite a route another writer changed. The version we expect is the one our last

@@ -10,13 +10,12 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigurationError, TransientError } from '../../shared/errors';
-import { sameTargets } from '../appmesh/spec';
+import { stableStringify } from '../../shared/stable-json';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { guessStable } from '../weights';
+import { guessStable, sameTargets } from '../weights';
 import { checkDrift, restoreEach } from '../drift';
 import { mapElbv2Error, type AlbCallContext } from './errors';
 import {
-  canonicalJson,
   checkTargetGroupArn,
   desiredTargets,
   digestOf,
@@ -184,8 +183,8 @@ export class AlbRouter implements TrafficRouter {
   private isOwnState(snapshot: RouterSnapshot, route: RouteSnapshot, current: AlbUnit): boolean {
     try {
       const raw = route.raw as AlbUnit;
-      if (canonicalJson(withoutTargets(current.actions)) !== canonicalJson(withoutTargets(raw.actions))) return false;
-      if (raw.type === 'rule' && canonicalJson(writableConditions(raw.conditions)) !== canonicalJson(writableConditions(current.type === 'rule' ? current.conditions : []))) return false;
+      if (stableStringify(withoutTargets(current.actions)) !== stableStringify(withoutTargets(raw.actions))) return false;
+      if (raw.type === 'rule' && stableStringify(writableConditions(raw.conditions)) !== stableStringify(writableConditions(current.type === 'rule' ? current.conditions : []))) return false;
       const actual = toTargets(forwardAction(current.actions, route.name), route.name);
       const candidates = [promotedDesired(route.targets, snapshot.stable, snapshot.canary)];
       for (let w = 0; w <= 100; w++) candidates.push(desiredTargets(route.targets, snapshot.stable, snapshot.canary, w));

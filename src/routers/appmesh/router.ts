@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-app-mesh';
 import { ConfigurationError } from '../../shared/errors';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { canaryTargets, guessStable, promotedTargets } from '../weights';
+import { canaryTargets, guessStable, promotedTargets, sameTargets } from '../weights';
 import { checkDrift, restoreEach } from '../drift';
 import { mapAppMeshError, type AppMeshCallContext } from './errors';
-import { sameJson, sameTargets, toTargets, toWeightedTargets, weightedTargetsOf, withWeightedTargets } from './spec';
+import { sameJson, toTargets, toWeightedTargets, weightedTargetsOf, withWeightedTargets } from './spec';
 
 /** Where the routes live. Mirrors `AppMeshRouterSchema` in src/spec/schema.ts. */
 export interface AppMeshRouterConfig {

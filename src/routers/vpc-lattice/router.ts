@@ -10,9 +10,8 @@ import {
 } from '@aws-sdk/client-vpc-lattice';
 import { ConfigurationError, TransientError } from '../../shared/errors';
 import { checkDrift, restoreEach } from '../drift';
-import { sameTargets } from '../appmesh/spec';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { guessStable } from '../weights';
+import { guessStable, sameTargets } from '../weights';
 import { mapLatticeError, type LatticeCallContext } from './errors';
 import {
   actionOf,

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { RuleAction, RuleMatch, WeightedTargetGroup } from '@aws-sdk/client-vpc-lattice';
 import { ConfigurationError, UnsupportedError } from '../../shared/errors';
+import { stableStringify } from '../../shared/stable-json';
+import { contentDigest } from '../drift';
 import type { Target } from '../port';
 import { canaryTargets, promotedTargets } from '../weights';
 
@@ -110,24 +111,12 @@ export function forwardAction(groups: WeightedTargetGroup[]): RuleAction {
  * another writer shows as content we did not write. Key order and undefined keys do not count.
  */
 export function digest(content: RouteContent): string {
-  return `sha256:${createHash('sha256').update(canonical(content)).digest('hex').slice(0, 20)}`;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return contentDigest(content);
 }
 
 /** Equality of two contents as VPC Lattice would store them. */
 export function sameContent(a: RouteContent, b: RouteContent): boolean {
-  return canonical(a) === canonical(b);
+  return stableStringify(a) === stableStringify(b);
 }
 
 /** A forward action's groups, or a refusal naming the route: a fixed response has no weights to shift. */

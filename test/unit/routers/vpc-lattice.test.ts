@@ -57,7 +57,7 @@ describe('LatticeRouter', () => {
 
       expect(snap.routes[1]!.raw).toEqual({ match: api.match, priority: api.priority, action: api.action });
       expect(snap.routes[0]!.raw).toEqual({ defaultAction: latticeFixture<{ defaultAction: unknown }>('listener').defaultAction });
-      expect(snap.routes[1]!.version).toMatch(/^sha256:[0-9a-f]{20}$/);
+      expect(snap.routes[1]!.version).toMatch(/^sha256:[0-9a-f]{32}$/);
       expect(new Set(snap.routes.map((r) => r.version)).size).toBe(3);
     });
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ConcurrentModificationError } from '../shared/errors';
 import { stableStringify } from '../shared/stable-json';
 import { partialRestoreError } from './errors';
-import type { RouteSnapshot, RouteVersions } from './port';
+import type { RouteSnapshot, RouteVersions, Target } from './port';
+import { sameTargets } from './weights';
 
 /**
  * The version of a route whose API has no version field (ALB, VPC Lattice): a digest of its
@@ -45,4 +46,15 @@ export async function restoreEach(routes: RouteSnapshot[], restoreOne: (route: R
   }
   if (failures.length > 0) throw partialRestoreError(failures, routes.length);
   return versions;
+}
+
+/**
+ * True when `actual` is one of the target lists this rollout writes: the split at some step
+ * weight 0-100 (`split`) or the promoted state (`promoted`). Such a state under an unrecorded
+ * version is our own write whose Task failed afterwards, not another writer's.
+ */
+export function isRolloutTargets(actual: Target[], split: (weight: number) => Target[], promoted: () => Target[]): boolean {
+  if (sameTargets(promoted(), actual)) return true;
+  for (let w = 0; w <= 100; w++) if (sameTargets(split(w), actual)) return true;
+  return false;
 }

@@ -13,7 +13,7 @@ import { ConfigurationError, TransientError } from '../../shared/errors';
 import { stableStringify } from '../../shared/stable-json';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
 import { guessStable, sameTargets } from '../weights';
-import { checkDrift, restoreEach } from '../drift';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import { mapElbv2Error, type AlbCallContext } from './errors';
 import {
   checkTargetGroupArn,
@@ -186,9 +186,11 @@ export class AlbRouter implements TrafficRouter {
       if (stableStringify(withoutTargets(current.actions)) !== stableStringify(withoutTargets(raw.actions))) return false;
       if (raw.type === 'rule' && stableStringify(writableConditions(raw.conditions)) !== stableStringify(writableConditions(current.type === 'rule' ? current.conditions : []))) return false;
       const actual = toTargets(forwardAction(current.actions, route.name), route.name);
-      const candidates = [promotedDesired(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(desiredTargets(route.targets, snapshot.stable, snapshot.canary, w));
-      return candidates.some((c) => sameTargets(c, actual));
+      return isRolloutTargets(
+        actual,
+        (w) => desiredTargets(route.targets, snapshot.stable, snapshot.canary, w),
+        () => promotedDesired(route.targets, snapshot.stable, snapshot.canary),
+      );
     } catch {
       return false; // a configuration we cannot read as ours is someone else's
     }

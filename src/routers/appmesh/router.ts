@@ -12,7 +12,7 @@ import {
 import { ConfigurationError } from '../../shared/errors';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
 import { canaryTargets, guessStable, promotedTargets, sameTargets } from '../weights';
-import { checkDrift, restoreEach } from '../drift';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import { mapAppMeshError, type AppMeshCallContext } from './errors';
 import { sameJson, toTargets, toWeightedTargets, weightedTargetsOf, withWeightedTargets } from './spec';
 
@@ -150,9 +150,12 @@ export class AppMeshRouter implements TrafficRouter {
   private isOwnSplit(snapshot: RouterSnapshot, route: RouteSnapshot, current: RouteData): boolean {
     try {
       const targets = toTargets(weightedTargetsOf(current.spec, route.name), route.name);
-      const candidates = [promotedTargets(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(canaryTargets(route.targets, snapshot.stable, snapshot.canary, w));
-      if (!candidates.some((c) => sameTargets(c, targets))) return false;
+      const ours = isRolloutTargets(
+        targets,
+        (w) => canaryTargets(route.targets, snapshot.stable, snapshot.canary, w),
+        () => promotedTargets(route.targets, snapshot.stable, snapshot.canary),
+      );
+      if (!ours) return false;
       // Compare the rest of the spec with the targets blanked out on both sides.
       return sameJson(withWeightedTargets(current.spec!, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []));
     } catch {

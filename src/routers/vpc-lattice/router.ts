@@ -9,7 +9,7 @@ import {
   type RuleAction,
 } from '@aws-sdk/client-vpc-lattice';
 import { ConfigurationError, TransientError } from '../../shared/errors';
-import { checkDrift, restoreEach } from '../drift';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
 import { guessStable, sameTargets } from '../weights';
 import { mapLatticeError, type LatticeCallContext } from './errors';
@@ -158,9 +158,12 @@ export class LatticeRouter implements TrafficRouter {
       const groups = forwardGroups(actionOf(current));
       if (!groups) return false;
       const targets = toTargets(groups, route.name);
-      const candidates = [latticePromoted(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(latticeWeights(route.targets, snapshot.stable, snapshot.canary, w));
-      if (!candidates.some((c) => sameTargets(c, targets))) return false;
+      const ours = isRolloutTargets(
+        targets,
+        (w) => latticeWeights(route.targets, snapshot.stable, snapshot.canary, w),
+        () => latticePromoted(route.targets, snapshot.stable, snapshot.canary),
+      );
+      if (!ours) return false;
       const blank = forwardAction([]);
       return sameContent(withAction(current, blank), withAction(route.raw as RouteContent, blank));
     } catch {

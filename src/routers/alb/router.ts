@@ -124,9 +124,7 @@ export class AlbRouter implements TrafficRouter {
       const raw = route.raw as AlbUnit;
       const current = await this.read(raw);
       const version = digestOf(current);
-      if (version === digestOf(raw)) {
-        return version;
-      }
+      if (version === digestOf(raw)) return version;
       // A split this rollout could have written, with everything else as snapshotted, is ours
       // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
       if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version, { label: route.name, what: 'content' });

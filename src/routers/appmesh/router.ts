@@ -122,9 +122,7 @@ export class AppMeshRouter implements TrafficRouter {
       const current = await this.describeRoute(route.name);
       // Checked before drift: a route already back in its snapshotted state needs no write, and a
       // restore retried after a partial failure must not trip over the version of its own write.
-      if (sameJson(current.spec, route.raw)) {
-        return versionOf(current);
-      }
+      if (sameJson(current.spec, route.raw)) return versionOf(current);
       // A split between stable and canary, with everything else as snapshotted, is a state this
       // rollout writes; finding it under a newer version means our own last write was not recorded
       // (a Task failed after its UpdateRoute), not another writer.

@@ -130,9 +130,7 @@ export class LatticeRouter implements TrafficRouter {
     return restoreEach(snapshot.routes, async (route) => {
       const raw = route.raw as RouteContent;
       const current = await this.read(route.name);
-      if (sameContent(current, raw)) {
-        return digest(current);
-      }
+      if (sameContent(current, raw)) return digest(current);
       // A split this rollout writes, with everything else as snapshotted, under a digest we did not
       // record means our own last write was not recorded (a Task failed after its update), not another writer.
       if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, digest(current), { label: this.label(route.name), what: 'content' });

@@ -1,5 +1,6 @@
 import { CanaryError } from '../shared/errors';
 import type { RouterSnapshot, Target, TrafficRouter } from '../routers/port';
+import { sameTargets } from '../routers/weights';
 
 /**
  * The router accepted a weight write, but reading the routes back keeps showing other weights.
@@ -48,11 +49,6 @@ export async function verifyShift(
 /** A short note for the shift's history entry. */
 export function describeVerification(v: ShiftVerification): string {
   return v.verified ? `read back as written${v.reads > 1 ? ` after ${v.reads} reads` : ''}` : `not verified: ${v.reason}`;
-}
-
-function sameTargets(a: Target[], b: Target[]): boolean {
-  const key = (ts: Target[]) => JSON.stringify([...ts].sort((x, y) => x.name.localeCompare(y.name)).map((t) => [t.name, t.weight]));
-  return key(a) === key(b);
 }
 
 function show(targets: Target[]): string {

@@ -56,3 +56,12 @@ export function canaryShare(targets: Target[], stable: string, canary: string): 
 export function guessStable(targets: Target[], canary: string): string | undefined {
   return [...targets].filter((t) => t.name !== canary).sort((a, b) => b.weight - a.weight)[0]?.name;
 }
+
+/**
+ * Same targets (name and weight) regardless of order: App Mesh, ALB and VPC Lattice do not promise
+ * to answer them in the order written.
+ */
+export function sameTargets(a: Target[], b: Target[]): boolean {
+  const key = (ts: Target[]) => JSON.stringify([...ts].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((t) => [t.name, t.weight]));
+  return key(a) === key(b);
+}

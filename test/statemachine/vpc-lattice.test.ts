@@ -84,9 +84,11 @@ describe('rollout state machine with the VPC Lattice router (real ASL, real hand
     const execution = h.start(latticeSpec());
     const outcome = await execution.result;
 
-    expect(outcome.status).toBe('FAILED');
-    expect(outcome.error).not.toBe('Canary.RolledBack');
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RollbackFailed' });
+    expect(outcome.cause).toContain(apiRule);
+    // The other writer's change is kept, not overwritten.
     expect(lattice.content(apiRule).priority).toBe(42);
-    expect((await h.store.getLock(KEYS[1]!))?.needsAttention).toBeDefined();
+    expect((await h.store.getLock(KEYS[1]!))?.needsAttention).toContain('ConcurrentModificationError');
+    expect(h.notifier.events.at(-1)).toMatchObject({ type: 'rollback-failed', urgent: true });
   });
 });

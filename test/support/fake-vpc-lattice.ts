@@ -69,6 +69,7 @@ export class FakeVpcLattice {
   onWrite: (route: string, action: RuleAction) => void = () => undefined;
   private readonly failures: Partial<Record<LatticeCommand, Error[]>> = {};
   private readonly lost: Partial<Record<LatticeCommand, number>> = {};
+  private readonly conflicted: Partial<Record<LatticeCommand, number>> = {};
   private readonly ignored: Partial<Record<LatticeCommand, number>> = {};
   private readonly late: Partial<Record<LatticeCommand, number>> = {};
   /** Writes accepted but not visible yet: applied after the next read (eventual consistency). */
@@ -171,6 +172,15 @@ export class FakeVpcLattice {
     this.lost[command] = (this.lost[command] ?? 0) + count;
   }
 
+  /**
+   * The next `count` writes of a command take effect, but the answer the caller sees is a
+   * ConflictException: what the SDK's own retry of an in-flight update meets ("conflicts with the
+   * current state ... Updating"), the first attempt's answer having been lost.
+   */
+  conflictAfterWrite(command: 'UpdateRule' | 'UpdateListener', count = 1): void {
+    this.conflicted[command] = (this.conflicted[command] ?? 0) + count;
+  }
+
   /** The next `count` writes of a command are answered as accepted but never take effect (a control plane that drops a change). */
   ignoreNextWrites(command: 'UpdateRule' | 'UpdateListener', count = 1): void {
     this.ignored[command] = (this.ignored[command] ?? 0) + count;
@@ -202,7 +212,8 @@ export class FakeVpcLattice {
   /** Weights of a route's forward action by target group id. */
   weights(route: string): Record<string, number> {
     const action = this.content(route).action;
-    return Object.fromEntries((action && 'forward' in action ? action.forward?.targetGroups ?? [] : []).map((g) => [idOf(g.targetGroupIdentifier!), g.weight ?? 1]));
+    const groups = action && 'forward' in action ? action.forward?.targetGroups ?? [] : [];
+    return Object.fromEntries(groups.map((g) => [idOf(g.targetGroupIdentifier!), g.weight ?? (groups.length === 1 ? 100 : 0)]));
   }
 
   /** The canary's share (0-100) of stable + canary in each write to a route, in order. */
@@ -249,6 +260,10 @@ export class FakeVpcLattice {
   private applied(command: 'UpdateRule' | 'UpdateListener', route: string, action: RuleAction, input: Record<string, unknown>): void {
     this.writes.push({ route, action: structuredClone(action), input: structuredClone(input) });
     this.onWrite(route, action);
+    if ((this.conflicted[command] ?? 0) > 0) {
+      this.conflicted[command]!--;
+      throw new ConflictException({ message: 'The request conflicts with the current state of the resource: Updating', resourceId: route, resourceType: 'RULE', $metadata: { httpStatusCode: 409 } });
+    }
     if ((this.lost[command] ?? 0) > 0) {
       this.lost[command]!--;
       const e = new Error('socket hang up');

@@ -12,7 +12,7 @@ import {
   type RuleMatch,
   type VPCLatticeClient,
 } from '@aws-sdk/client-vpc-lattice';
-import { idOf } from '../../routers/vpc-lattice/spec';
+import { idOf, weightOf } from '../../routers/vpc-lattice/spec';
 import { canaryOf, type RolloutSpec } from '../../spec';
 import { LocalMesh } from '../mesh';
 import { meshShare, type LocalRouting, type LocalUpstreams } from './routing';
@@ -158,7 +158,9 @@ class LocalLattice {
   /** The data plane follows the forward action: weights are relative, so they go to the mesh as they are. */
   private apply(route: string, prefix: string, priority: number, action: RuleAction): void {
     if (!('forward' in action) || !action.forward) return;
-    const targets = (action.forward.targetGroups ?? []).map((g) => ({ node: idOf(g.targetGroupIdentifier ?? ''), weight: g.weight ?? 1 }));
+    const groups = action.forward.targetGroups ?? [];
+    // checkAction refused a missing weight among several groups; a lone group defaults to 100 as in AWS.
+    const targets = groups.map((g) => ({ node: idOf(g.targetGroupIdentifier ?? ''), weight: weightOf(g, groups.length) ?? 0 }));
     if (!targets.some((t) => t.weight > 0)) throw validation(`forward action of ${route} gives every target group weight 0`);
     this.mesh.setForwarding(route, { prefix, priority }, targets);
   }
@@ -172,6 +174,8 @@ class LocalLattice {
       const id = idOf(g.targetGroupIdentifier ?? '');
       if (!this.targetGroups.includes(id)) throw notFound('TARGET_GROUP', id);
       if (g.weight !== undefined && (!Number.isInteger(g.weight) || g.weight < 0 || g.weight > 999)) throw validation(`weight of ${id} must be an integer 0-999, got ${g.weight}`);
+      // botocore: the weight is "only required if you specify multiple target groups".
+      if (weightOf(g, groups.length) === undefined) throw validation(`weight of ${id} is required when a forward action has ${groups.length} target groups`);
     }
   }
 

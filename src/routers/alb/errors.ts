@@ -1,7 +1,5 @@
 import { CanaryError, ConfigurationError, ResourceNotFoundError, classifyAwsError } from '../../shared/errors';
 
-export { partialRestoreError } from '../appmesh/errors';
-
 /** What an ELBv2 call was doing, so that a mapped error can name the resource. */
 export interface AlbCallContext {
   /** The ELBv2 API action, e.g. `ModifyRule`. */

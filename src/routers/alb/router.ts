@@ -9,13 +9,13 @@ import {
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConcurrentModificationError, ConfigurationError, TransientError } from '../../shared/errors';
-import { sameTargets } from '../appmesh/spec';
+import { ConfigurationError, TransientError } from '../../shared/errors';
+import { stableStringify } from '../../shared/stable-json';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { guessStable } from '../weights';
-import { mapElbv2Error, partialRestoreError, type AlbCallContext } from './errors';
+import { guessStable, sameTargets } from '../weights';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
+import { mapElbv2Error, type AlbCallContext } from './errors';
 import {
-  canonicalJson,
   checkTargetGroupArn,
   desiredTargets,
   digestOf,
@@ -120,28 +120,18 @@ export class AlbRouter implements TrafficRouter {
    */
   async restore(snapshot: RouterSnapshot, expected: RouteVersions, options: { force?: boolean } = {}): Promise<RouteVersions> {
     this.checkSnapshot(snapshot);
-    const versions: RouteVersions = {};
-    const failures: Array<{ route: string; error: unknown }> = [];
-    for (const route of snapshot.routes) {
-      try {
-        const raw = route.raw as AlbUnit;
-        const current = await this.read(raw);
-        const version = digestOf(current);
-        if (version === digestOf(raw)) {
-          versions[route.key] = version;
-          continue;
-        }
-        // A split this rollout could have written, with everything else as snapshotted, is ours
-        // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
-        if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version);
-        const written = await this.write(raw, raw.actions);
-        versions[route.key] = digestOf(written);
-      } catch (error) {
-        failures.push({ route: route.name, error });
-      }
-    }
-    if (failures.length > 0) throw partialRestoreError(failures, snapshot.routes.length);
-    return versions;
+    return restoreEach(snapshot.routes, async (route) => {
+      const raw = route.raw as AlbUnit;
+      const current = await this.read(raw);
+      const version = digestOf(current);
+      if (version === digestOf(raw)) return version;
+      // A split this rollout could have written, with everything else as snapshotted, is ours
+      // even under an unrecorded digest (a Task failed after its Modify call): not another writer.
+      if (!options.force && !this.isOwnState(snapshot, route, current)) checkDrift(route, expected, version, { label: route.name, what: 'content' });
+      await this.write(raw, raw.actions);
+      // The digest of what we wrote (see rewrite), which a later DescribeRules gives too.
+      return digestOf(raw);
+    });
   }
 
   /** Reads every rule back and compares its forward targets with what `weight` should have produced. */
@@ -172,13 +162,17 @@ export class AlbRouter implements TrafficRouter {
         versions[route.key] = digestOf(current);
         continue;
       }
-      checkDrift(route, expected, digestOf(current));
+      checkDrift(route, expected, digestOf(current), { label: route.name, what: 'content' });
       const written = await this.write(raw, actions);
       const applied = toTargets(forwardAction(written.actions, where), where);
       if (!sameTargets(applied, desired)) {
         throw new TransientError(`${where}: ALB answered ${formatTargets(applied)} after writing ${formatTargets(desired)}; the write is retried`);
       }
-      versions[route.key] = digestOf(written);
+      // The version is the digest of what we wrote, not of the answer: ModifyRule/ModifyListener
+      // have answered in other spellings than DescribeRules, and the next step would take that
+      // difference for another writer. What we write is the snapshot read (as DescribeRules spells
+      // it) with only the forward's target groups changed, so its digest is what a later read gives.
+      versions[route.key] = digestOf({ ...raw, actions });
     }
     return versions;
   }
@@ -187,12 +181,14 @@ export class AlbRouter implements TrafficRouter {
   private isOwnState(snapshot: RouterSnapshot, route: RouteSnapshot, current: AlbUnit): boolean {
     try {
       const raw = route.raw as AlbUnit;
-      if (canonicalJson(withoutTargets(current.actions)) !== canonicalJson(withoutTargets(raw.actions))) return false;
-      if (raw.type === 'rule' && canonicalJson(writableConditions(raw.conditions)) !== canonicalJson(writableConditions(current.type === 'rule' ? current.conditions : []))) return false;
+      if (stableStringify(withoutTargets(current.actions)) !== stableStringify(withoutTargets(raw.actions))) return false;
+      if (raw.type === 'rule' && stableStringify(writableConditions(raw.conditions)) !== stableStringify(writableConditions(current.type === 'rule' ? current.conditions : []))) return false;
       const actual = toTargets(forwardAction(current.actions, route.name), route.name);
-      const candidates = [promotedDesired(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(desiredTargets(route.targets, snapshot.stable, snapshot.canary, w));
-      return candidates.some((c) => sameTargets(c, actual));
+      return isRolloutTargets(
+        actual,
+        (w) => desiredTargets(route.targets, snapshot.stable, snapshot.canary, w),
+        () => promotedDesired(route.targets, snapshot.stable, snapshot.canary),
+      );
     } catch {
       return false; // a configuration we cannot read as ours is someone else's
     }
@@ -204,7 +200,7 @@ export class AlbRouter implements TrafficRouter {
     return ruleUnit(await this.describeRule(unit.arn));
   }
 
-  /** ModifyRule (conditions and actions) or ModifyListener (default actions only); returns what ALB answered. */
+  /** ModifyRule (conditions and actions) or ModifyListener (default actions only); returns what ALB answered (for its weights only). */
   private async write(unit: AlbUnit, actions: Action[]): Promise<AlbUnit> {
     if (unit.type === 'default') {
       const out = await this.call({ action: 'ModifyListener', resource: `listener ${unit.arn}` }, () =>
@@ -329,15 +325,6 @@ function safeTargets(forward: Action): Target[] {
 
 function formatTargets(targets: Target[]): string {
   return targets.map((t) => `${t.name}=${t.weight}`).join(', ');
-}
-
-function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string): void {
-  const want = expected[route.key];
-  if (want !== undefined && want !== actual) {
-    throw new ConcurrentModificationError(
-      `${route.name} (${route.key}) was changed by another writer: expected content ${want}, found ${actual}; not overwriting it`,
-    );
-  }
 }
 
 /** `...:listener-rule/app/<lb>/<id>/<listener-id>/<rule-id>` belongs to `...:listener/app/<lb>/<id>/<listener-id>`. */

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Action, RuleCondition, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigurationError, UnsupportedError } from '../../shared/errors';
+import { contentDigest } from '../drift';
 import type { Target } from '../port';
 import { canaryTargets, promotedTargets } from '../weights';
 
@@ -152,7 +152,7 @@ export function digestOf(unit: { conditions?: RuleCondition[]; actions: Action[]
     conditions: writableConditions(unit.conditions ?? []),
     actions: [...unit.actions].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0)).map(canonicalAction),
   };
-  return `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)}`;
+  return contentDigest(content);
 }
 
 /**
@@ -187,15 +187,6 @@ export function withoutTargets(actions: Action[]): unknown {
       if (copy.ForwardConfig) delete copy.ForwardConfig.TargetGroups;
       return copy;
     });
-}
-
-/** JSON with sorted keys and without `undefined`: equal for equal content whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }
 
 /** Checks a target group ARN, naming the spec field it came from. */

@@ -9,11 +9,12 @@ import {
   type RouteSpec,
   type WeightedTarget,
 } from '@aws-sdk/client-app-mesh';
-import { ConcurrentModificationError, ConfigurationError } from '../../shared/errors';
+import { ConfigurationError } from '../../shared/errors';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { canaryTargets, guessStable, promotedTargets } from '../weights';
-import { mapAppMeshError, partialRestoreError, type AppMeshCallContext } from './errors';
-import { sameJson, sameTargets, toTargets, toWeightedTargets, weightedTargetsOf, withWeightedTargets } from './spec';
+import { canaryTargets, guessStable, promotedTargets, sameTargets } from '../weights';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
+import { mapAppMeshError, type AppMeshCallContext } from './errors';
+import { sameJson, toTargets, toWeightedTargets, weightedTargetsOf, withWeightedTargets } from './spec';
 
 /** Where the routes live. Mirrors `AppMeshRouterSchema` in src/spec/schema.ts. */
 export interface AppMeshRouterConfig {
@@ -117,29 +118,18 @@ export class AppMeshRouter implements TrafficRouter {
    */
   async restore(snapshot: RouterSnapshot, expected: RouteVersions, options: { force?: boolean } = {}): Promise<RouteVersions> {
     this.checkSnapshot(snapshot);
-    const versions: RouteVersions = {};
-    const failures: Array<{ route: string; error: unknown }> = [];
-    for (const route of snapshot.routes) {
-      try {
-        const current = await this.describeRoute(route.name);
-        // Checked before drift: a route already back in its snapshotted state needs no write, and a
-        // restore retried after a partial failure must not trip over the version of its own write.
-        if (sameJson(current.spec, route.raw)) {
-          versions[route.key] = versionOf(current);
-          continue;
-        }
-        // A split between stable and canary, with everything else as snapshotted, is a state this
-        // rollout writes; finding it under a newer version means our own last write was not recorded
-        // (a Task failed after its UpdateRoute), not another writer.
-        if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, versionOf(current));
-        const written = await this.updateRoute(route.name, structuredClone(route.raw) as RouteSpec);
-        versions[route.key] = versionOf(written);
-      } catch (error) {
-        failures.push({ route: route.name, error });
-      }
-    }
-    if (failures.length > 0) throw partialRestoreError(failures, snapshot.routes.length);
-    return versions;
+    return restoreEach(snapshot.routes, async (route) => {
+      const current = await this.describeRoute(route.name);
+      // Checked before drift: a route already back in its snapshotted state needs no write, and a
+      // restore retried after a partial failure must not trip over the version of its own write.
+      if (sameJson(current.spec, route.raw)) return versionOf(current);
+      // A split between stable and canary, with everything else as snapshotted, is a state this
+      // rollout writes; finding it under a newer version means our own last write was not recorded
+      // (a Task failed after its UpdateRoute), not another writer.
+      if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, versionOf(current), { label: `route "${route.name}"`, what: 'version' });
+      const written = await this.updateRoute(route.name, structuredClone(route.raw) as RouteSpec);
+      return versionOf(written);
+    });
   }
 
   /** Reads every route back and compares its targets with what `weight` should have produced. */
@@ -158,9 +148,12 @@ export class AppMeshRouter implements TrafficRouter {
   private isOwnSplit(snapshot: RouterSnapshot, route: RouteSnapshot, current: RouteData): boolean {
     try {
       const targets = toTargets(weightedTargetsOf(current.spec, route.name), route.name);
-      const candidates = [promotedTargets(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(canaryTargets(route.targets, snapshot.stable, snapshot.canary, w));
-      if (!candidates.some((c) => sameTargets(c, targets))) return false;
+      const ours = isRolloutTargets(
+        targets,
+        (w) => canaryTargets(route.targets, snapshot.stable, snapshot.canary, w),
+        () => promotedTargets(route.targets, snapshot.stable, snapshot.canary),
+      );
+      if (!ours) return false;
       // Compare the rest of the spec with the targets blanked out on both sides.
       return sameJson(withWeightedTargets(current.spec!, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []));
     } catch {
@@ -186,7 +179,7 @@ export class AppMeshRouter implements TrafficRouter {
         versions[route.key] = versionOf(current);
         continue;
       }
-      checkDrift(route, expected, versionOf(current));
+      checkDrift(route, expected, versionOf(current), { label: `route "${route.name}"`, what: 'version' });
       const written = await this.updateRoute(route.name, withWeightedTargets(spec, route.name, desired));
       versions[route.key] = versionOf(written);
     }
@@ -273,15 +266,6 @@ export class AppMeshRouter implements TrafficRouter {
         throw new ConfigurationError(`snapshot route "${route.key}" does not belong to virtual router "${this.config.virtualRouter}" in mesh "${this.config.mesh}"`);
       }
     }
-  }
-}
-
-function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string): void {
-  const want = expected[route.key];
-  if (want !== undefined && want !== actual) {
-    throw new ConcurrentModificationError(
-      `route "${route.name}" (${route.key}) was changed by another writer: expected version ${want}, found version ${actual}; not overwriting it`,
-    );
   }
 }
 

@@ -78,9 +78,3 @@ export function sameJson(a: unknown, b: unknown): boolean {
 function normalise(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
-
-/** Same targets regardless of order: App Mesh does not promise to return them in the order written. */
-export function sameTargets(a: Target[], b: Target[]): boolean {
-  const sort = (ts: Target[]) => [...ts].sort((x, y) => x.name.localeCompare(y.name)).map((t) => ({ name: t.name, weight: t.weight }));
-  return isDeepStrictEqual(sort(a), sort(b));
-}

@@ -4,6 +4,7 @@ import {
   LambdaClient,
   UpdateAliasCommand,
   type AliasConfiguration,
+  type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
 import { ConcurrentModificationError, ConfigurationError, UnsupportedError } from '../../shared/errors';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, TrafficRouter, VerifyResult } from '../port';
@@ -87,9 +88,13 @@ export class LambdaAliasRouter implements TrafficRouter {
     }
     if (canary !== undefined) {
       if (canary === stable) throw new ConfigurationError(`target.canary ${canary} is the version ${where} already points at (the stable version)`);
-      await this.call({ action: 'GetFunctionConfiguration', resource: `version ${canary} of function "${fn}"` }, () =>
-        this.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn, Qualifier: canary })),
-      );
+      const [stableConfig, canaryConfig] = [await this.versionConfiguration(stable), await this.versionConfiguration(canary)];
+      // UpdateAlias refuses a routing config between versions whose execution role or DLQ differ:
+      // refused here, at Prepare, rather than at the first shift.
+      const difference = splitBlocker(stableConfig, canaryConfig);
+      if (difference) {
+        throw new ConfigurationError(`${where} cannot split traffic between versions ${stable} and ${canary}: ${difference}; Lambda requires both versions of a weighted alias to share them`);
+      }
     }
     const route: RouteSnapshot = {
       key: `lambda:${alias.AliasArn ?? `${fn}:${this.config.alias}`}`,
@@ -195,6 +200,13 @@ export class LambdaAliasRouter implements TrafficRouter {
     return false;
   }
 
+  private async versionConfiguration(version: string): Promise<FunctionConfiguration> {
+    const fn = this.config.function;
+    return this.call({ action: 'GetFunctionConfiguration', resource: `version ${version} of function "${fn}"` }, () =>
+      this.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn, Qualifier: version })),
+    );
+  }
+
   private async getAlias(): Promise<AliasConfiguration> {
     return this.call({ action: 'GetAlias', resource: this.describe() }, () =>
       this.client.send(new GetAliasCommand({ FunctionName: this.config.function, Name: this.config.alias })),
@@ -232,6 +244,18 @@ export class LambdaAliasRouter implements TrafficRouter {
     }
     return route;
   }
+}
+
+/**
+ * Why Lambda would refuse a weighted alias between these two versions, or undefined: both must
+ * have the same execution role and the same dead-letter queue (or none).
+ */
+function splitBlocker(stable: FunctionConfiguration, canary: FunctionConfiguration): string | undefined {
+  const differences: string[] = [];
+  if ((stable.Role ?? '') !== (canary.Role ?? '')) differences.push(`the execution role differs (stable ${stable.Role ?? 'none'}, canary ${canary.Role ?? 'none'})`);
+  const dlq = (c: FunctionConfiguration) => c.DeadLetterConfig?.TargetArn ?? 'none';
+  if (dlq(stable) !== dlq(canary)) differences.push(`the dead-letter queue differs (stable ${dlq(stable)}, canary ${dlq(canary)})`);
+  return differences.length > 0 ? differences.join('; ') : undefined;
 }
 
 function rawOf(route: RouteSnapshot): AliasConfiguration {

@@ -1,4 +1,4 @@
-import { CanaryError, ConcurrentModificationError, ConfigurationError, ResourceNotFoundError, classifyAwsError } from '../../shared/errors';
+import { CanaryError, ConfigurationError, ResourceNotFoundError, TransientError, classifyAwsError } from '../../shared/errors';
 
 /** What a VPC Lattice call was doing, so that a mapped error can name the resource. */
 export interface LatticeCallContext {
@@ -27,10 +27,12 @@ export function mapLatticeError(error: unknown, ctx: LatticeCallContext): unknow
     }
     case 'ValidationException':
       return new ConfigurationError(`VPC Lattice rejected ${ctx.action} for ${where}: ${error.message}`, { cause: error });
+    // botocore: the request "conflicts with the current state" of the resource, i.e. it is being
+    // updated, most often by the SDK's retry of our own in-flight write. Not proof of another writer:
+    // the writer re-reads (see LatticeRouter.write), and a retry meets the digest check, which does
+    // stop a real other writer.
     case 'ConflictException':
-      return new ConcurrentModificationError(`${where} is being changed by another writer during ${ctx.action} (ConflictException: ${error.message})`, {
-        cause: error,
-      });
+      return new TransientError(`${where} is being updated during ${ctx.action} (ConflictException: ${error.message}); retry`, { cause: error });
     case 'AccessDeniedException':
       return new ConfigurationError(`not allowed to call vpc-lattice:${ctx.action} on ${where}; grant that IAM permission (VPC Lattice said: ${error.message})`, {
         cause: error,

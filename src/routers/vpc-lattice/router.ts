@@ -8,11 +8,10 @@ import {
   VPCLatticeClient,
   type RuleAction,
 } from '@aws-sdk/client-vpc-lattice';
-import { ConcurrentModificationError, ConfigurationError } from '../../shared/errors';
-import { partialRestoreError } from '../appmesh/errors';
-import { sameTargets } from '../appmesh/spec';
+import { ConfigurationError, TransientError } from '../../shared/errors';
+import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
-import { guessStable } from '../weights';
+import { guessStable, sameTargets } from '../weights';
 import { mapLatticeError, type LatticeCallContext } from './errors';
 import {
   actionOf,
@@ -26,6 +25,7 @@ import {
   sameContent,
   toTargets,
   toWeightedGroups,
+  weightOf,
   withAction,
   type RouteContent,
 } from './spec';
@@ -127,27 +127,16 @@ export class LatticeRouter implements TrafficRouter {
    */
   async restore(snapshot: RouterSnapshot, expected: RouteVersions, options: { force?: boolean } = {}): Promise<RouteVersions> {
     this.checkSnapshot(snapshot);
-    const versions: RouteVersions = {};
-    const failures: Array<{ route: string; error: unknown }> = [];
-    for (const route of snapshot.routes) {
-      try {
-        const raw = route.raw as RouteContent;
-        const current = await this.read(route.name);
-        if (sameContent(current, raw)) {
-          versions[route.key] = digest(current);
-          continue;
-        }
-        // A split this rollout writes, with everything else as snapshotted, under a digest we did not
-        // record means our own last write was not recorded (a Task failed after its update), not another writer.
-        if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, digest(current), this.label(route.name));
-        await this.write(route.name, raw, true);
-        versions[route.key] = digest(raw);
-      } catch (error) {
-        failures.push({ route: route.name, error });
-      }
-    }
-    if (failures.length > 0) throw partialRestoreError(failures, snapshot.routes.length);
-    return versions;
+    return restoreEach(snapshot.routes, async (route) => {
+      const raw = route.raw as RouteContent;
+      const current = await this.read(route.name);
+      if (sameContent(current, raw)) return digest(current);
+      // A split this rollout writes, with everything else as snapshotted, under a digest we did not
+      // record means our own last write was not recorded (a Task failed after its update), not another writer.
+      if (!options.force && !this.isOwnSplit(snapshot, route, current)) checkDrift(route, expected, digest(current), { label: this.label(route.name), what: 'content' });
+      await this.write(route.name, raw, true);
+      return digest(raw);
+    });
   }
 
   /** Reads every route back and compares its target groups with what `weight` should have produced. */
@@ -167,9 +156,12 @@ export class LatticeRouter implements TrafficRouter {
       const groups = forwardGroups(actionOf(current));
       if (!groups) return false;
       const targets = toTargets(groups, route.name);
-      const candidates = [latticePromoted(route.targets, snapshot.stable, snapshot.canary)];
-      for (let w = 0; w <= 100; w++) candidates.push(latticeWeights(route.targets, snapshot.stable, snapshot.canary, w));
-      if (!candidates.some((c) => sameTargets(c, targets))) return false;
+      const ours = isRolloutTargets(
+        targets,
+        (w) => latticeWeights(route.targets, snapshot.stable, snapshot.canary, w),
+        () => latticePromoted(route.targets, snapshot.stable, snapshot.canary),
+      );
+      if (!ours) return false;
       const blank = forwardAction([]);
       return sameContent(withAction(current, blank), withAction(route.raw as RouteContent, blank));
     } catch {
@@ -192,7 +184,7 @@ export class LatticeRouter implements TrafficRouter {
         versions[route.key] = digest(current);
         continue;
       }
-      checkDrift(route, expected, digest(current), label);
+      checkDrift(route, expected, digest(current), { label, what: 'content' });
       await this.write(route.name, desired, false);
       // The version is the digest of what we wrote, not of the answer: a PATCH answer is not
       // guaranteed to echo every field, and GetRule will return exactly this content.
@@ -206,8 +198,23 @@ export class LatticeRouter implements TrafficRouter {
     return name === DEFAULT_ACTION ? this.getListener() : this.getRule(name);
   }
 
-  /** Writes a route: the default action with UpdateListener; a rule's action (and on restore its match and priority) with UpdateRule. */
+  /**
+   * Writes a route: the default action with UpdateListener; a rule's action (and on restore its match
+   * and priority) with UpdateRule. A ConflictException (the route is being updated) is re-read: the
+   * content we are writing means it was our own write (the SDK retried it), so it succeeded; anything
+   * else stays a TransientError, and the retried step's digest check catches a real other writer.
+   */
   private async write(name: string, content: RouteContent, exact: boolean): Promise<void> {
+    try {
+      await this.send(name, content, exact);
+    } catch (error) {
+      if (!(error instanceof TransientError && (error.cause as { name?: string } | undefined)?.name === 'ConflictException')) throw error;
+      if (sameContent(await this.read(name), content)) return;
+      throw error;
+    }
+  }
+
+  private async send(name: string, content: RouteContent, exact: boolean): Promise<void> {
     if ('defaultAction' in content) {
       await this.call({ action: 'UpdateListener', ...this.context(name) }, () =>
         this.client.send(new UpdateListenerCommand({ serviceIdentifier: this.config.service, listenerIdentifier: this.config.listener, defaultAction: content.defaultAction })),
@@ -294,7 +301,7 @@ export class LatticeRouter implements TrafficRouter {
     // The first route with a group besides the canary decides: a canary-only rule says nothing about which group is stable.
     for (const content of contents) {
       const groups = forwardGroups(actionOf(content)) ?? [];
-      const guess = guessStable(groups.map((g) => ({ name: idOf(g.targetGroupIdentifier ?? ''), weight: g.weight ?? 1 })), canary);
+      const guess = guessStable(groups.map((g) => ({ name: idOf(g.targetGroupIdentifier ?? ''), weight: weightOf(g, groups.length) ?? 0 })), canary);
       if (guess !== undefined) return guess;
     }
     throw new ConfigurationError(
@@ -315,13 +322,6 @@ export class LatticeRouter implements TrafficRouter {
 
 function groupsOf(content: RouteContent): string[] {
   return (forwardGroups(actionOf(content)) ?? []).map((g) => idOf(g.targetGroupIdentifier ?? ''));
-}
-
-function checkDrift(route: RouteSnapshot, expected: RouteVersions, actual: string, label: string): void {
-  const want = expected[route.key];
-  if (want !== undefined && want !== actual) {
-    throw new ConcurrentModificationError(`${label} (${route.key}) was changed by another writer: expected content ${want}, found ${actual}; not overwriting it`);
-  }
 }
 
 const TARGET_GROUP = /^(tg-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/;

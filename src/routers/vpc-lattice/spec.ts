@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { RuleAction, RuleMatch, WeightedTargetGroup } from '@aws-sdk/client-vpc-lattice';
 import { ConfigurationError, UnsupportedError } from '../../shared/errors';
+import { stableStringify } from '../../shared/stable-json';
+import { contentDigest } from '../drift';
 import type { Target } from '../port';
 import { canaryTargets, promotedTargets } from '../weights';
 
@@ -44,11 +45,24 @@ export function toTargets(groups: WeightedTargetGroup[], route: string): Target[
     const name = idOf(g.targetGroupIdentifier ?? '');
     if (seen.has(name)) throw new UnsupportedError(`${route} forwards to target group "${name}" more than once; canary-controller cannot shift weights between two entries of one group`);
     seen.add(name);
-    // The model marks `weight` optional and AWS returns it as stored; a group written without one is
-    // counted as one share (the relative weights' unit), and every write from us sets it explicitly.
-    return { name, weight: g.weight ?? 1 };
+    const weight = weightOf(g, groups.length);
+    if (weight === undefined) throw new ConfigurationError(`${route} forwards to target group "${name}" without a weight among ${groups.length} groups; VPC Lattice requires one`);
+    return { name, weight };
   });
 }
+
+/**
+ * The weight of one of `count` weighted target groups. botocore (WeightedTargetGroup.weight): the
+ * weight is "only required if you specify multiple target groups", and "if there's only one target
+ * group ... the default value is 100". A missing weight among several groups is not a valid action:
+ * undefined. Every write from us sets the weight explicitly.
+ */
+export function weightOf(group: WeightedTargetGroup, count: number): number | undefined {
+  return group.weight ?? (count === 1 ? DEFAULT_SINGLE_WEIGHT : undefined);
+}
+
+/** The weight VPC Lattice gives the only target group of a forward action written without one. */
+export const DEFAULT_SINGLE_WEIGHT = 100;
 
 /**
  * Lattice weights are relative (0-999), so a route may forward `stable: 1`. The step weight needs a
@@ -97,24 +111,12 @@ export function forwardAction(groups: WeightedTargetGroup[]): RuleAction {
  * another writer shows as content we did not write. Key order and undefined keys do not count.
  */
 export function digest(content: RouteContent): string {
-  return `sha256:${createHash('sha256').update(canonical(content)).digest('hex').slice(0, 20)}`;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return contentDigest(content);
 }
 
 /** Equality of two contents as VPC Lattice would store them. */
 export function sameContent(a: RouteContent, b: RouteContent): boolean {
-  return canonical(a) === canonical(b);
+  return stableStringify(a) === stableStringify(b);
 }
 
 /** A forward action's groups, or a refusal naming the route: a fixed response has no weights to shift. */

@@ -422,6 +422,25 @@ describe('AlbRouter', () => {
       expect(writes()).toEqual([]);
     });
 
+    it('compares with the snapshot’s version when no write was recorded yet, and stops on a change made since Prepare', async () => {
+      // Prepare
+      const model = serveAlb();
+      const router = newRouter([API_RULE]);
+      const snapshot = await router.snapshot();
+      model.handle('ModifyRule', { RuleArn: API_RULE, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }] });
+      elbv2.resetHistory();
+
+      // Act
+      const error = await caught(router.setCanaryWeight(snapshot, 10, {}));
+      const refusedRestore = await caught(router.restore(snapshot, {}));
+
+      // Assess
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+      expect(error.message).toContain(`expected content ${snapshot.routes[0]!.version}`);
+      expect(refusedRestore).toBeInstanceOf(ConcurrentModificationError);
+      expect(writes()).toEqual([]);
+    });
+
     it('recognises a write whose answer was lost by its content on retry, without a second write or a drift error', async () => {
       // Prepare
       const model = serveAlb();
@@ -483,6 +502,32 @@ describe('AlbRouter', () => {
       // Assess
       expect(error).toBeInstanceOf(TransientError);
       expect(error.message).toContain(API_RULE);
+    });
+
+    it('records the version of what it wrote, so a Modify answer spelt otherwise than DescribeRules is not taken for another writer next step', async () => {
+      // Prepare: ModifyRule answers the rule with its actions' Order left out and the typed
+      // conditions spelt as legacy Values only; DescribeRules answers the stored rule in full.
+      const model = serveAlb();
+      elbv2.on(ModifyRuleCommand).callsFake((input) => {
+        const out = model.handle('ModifyRule', input) as DescribeRulesOutput;
+        for (const r of out.Rules ?? []) {
+          for (const a of r.Actions ?? []) delete a.Order;
+          r.Conditions = (r.Conditions ?? []).map((c) => ({ Field: c.Field, Values: c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values ?? [] }));
+        }
+        return out;
+      });
+      const router = newRouter([SEARCH_RULE]);
+      const snapshot = await router.snapshot();
+      const v10 = await router.setCanaryWeight(snapshot, 10, {});
+
+      // Act
+      const v25 = await router.setCanaryWeight(snapshot, 25, v10);
+      const restored = await router.restore(snapshot, v25);
+
+      // Assess
+      expect(writes()).toHaveLength(3);
+      // What was recorded is what DescribeRules gives: a fresh read of the restored rule has that version.
+      expect(restored).toEqual({ [`alb:${SEARCH_RULE}`]: (await router.snapshot()).routes[0]!.version });
     });
 
     it('fails the write as transient when ALB answers other weights than written', async () => {

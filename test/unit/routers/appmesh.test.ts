@@ -500,6 +500,25 @@ describe('AppMeshRouter', () => {
       expect(sent()).toEqual([describeRoute('user-route')]);
     });
 
+    it('compares with the snapshot’s version when no write was recorded yet, and stops on a change made since Prepare', async () => {
+      // Prepare: the snapshot saw version 3; an operator edits the route (version 4) before the first step.
+      const userRoute = route('user-route');
+      const snapshot = snapshotOf([userRoute]);
+      const store = serveRoutes(userRoute);
+      const operatorEdit = structuredClone(userRoute);
+      operatorEdit.spec = withTargets(operatorEdit.spec ?? {}, [{ virtualNode: 'user-service-v1', weight: 70 }, { virtualNode: 'user-service-legacy', weight: 30 }]);
+      operatorEdit.metadata = { ...(operatorEdit.metadata as NonNullable<RouteData['metadata']>), version: 4 };
+      store.set('user-route', operatorEdit);
+
+      // Act
+      const error = await caught(newRouter().setCanaryWeight(snapshot, 10, {}));
+
+      // Assess
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+      expect(error.message).toMatch(/route "user-route".*expected version 3, found version 4/);
+      expect(sent()).toEqual([describeRoute('user-route')]);
+    });
+
     it('lets a retried step pass a route that its first attempt already wrote', async () => {
       // Prepare
       const userRoute = route('user-route');
@@ -744,6 +763,25 @@ describe('AppMeshRouter', () => {
       expect(calledWithoutForce).toEqual([describeRoute('user-route')]);
       expect(sent().slice(1)).toEqual([describeRoute('user-route'), updateRoute('user-route', userRoute.spec ?? {})]);
       expect(forced).toEqual({ [keyOf('user-route')]: '10' });
+    });
+
+    it('refuses to restore over another writer’s change when no write was recorded, comparing with the snapshot’s version', async () => {
+      // Prepare
+      const userRoute = route('user-route');
+      const snapshot = snapshotOf([userRoute]);
+      const store = serveRoutes(userRoute);
+      const operatorEdit = structuredClone(userRoute);
+      operatorEdit.spec = withTargets(operatorEdit.spec ?? {}, [{ virtualNode: 'user-service-legacy', weight: 100 }]);
+      operatorEdit.metadata = { ...(operatorEdit.metadata as NonNullable<RouteData['metadata']>), version: 7 };
+      store.set('user-route', operatorEdit);
+
+      // Act
+      const refused = await caught(newRouter().restore(snapshot, {}));
+
+      // Assess
+      expect(refused).toBeInstanceOf(ConcurrentModificationError);
+      expect(refused.message).toMatch(/expected version 3, found version 7/);
+      expect(sent()).toEqual([describeRoute('user-route')]);
     });
 
     it('tries every route and names every failed one when some fail', async () => {

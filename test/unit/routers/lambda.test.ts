@@ -84,6 +84,28 @@ describe('LambdaAliasRouter', () => {
       expect(updates()).toHaveLength(0);
     });
 
+    it.each([
+      ['execution role', { Role: 'arn:aws:iam::123456789012:role/user-service-lambda-v2' }, /execution role .*user-service-lambda.*user-service-lambda-v2/],
+      ['dead-letter queue', { DeadLetterConfig: { TargetArn: 'arn:aws:sqs:eu-west-1:123456789012:user-service-dlq' } }, /dead-letter queue .*none.*user-service-dlq/],
+    ])('refuses a canary version whose %s differs from the stable version’s (UpdateAlias would refuse the split), and writes nothing', async (_what, change, message) => {
+      lambda = world();
+      const v42 = lambda.functions.get('user-service')!.versions.get('42')!;
+      Object.assign(v42, change);
+
+      const error = await router().snapshot().catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/version 41 .* version 42|versions 41 and 42/);
+      expect(updates()).toHaveLength(0);
+    });
+
+    it('reads the configuration of both the stable and the canary version', async () => {
+      lambda = world();
+      await router().snapshot();
+      expect(lambda.inputs('GetFunctionConfiguration').map((i) => (i as { Qualifier?: string }).Qualifier)).toEqual(expect.arrayContaining(['41', '42']));
+    });
+
     it('refuses an alias that already splits to a third version', async () => {
       lambda = world(fixture('alias-live-split-third-version'));
       await expect(router().snapshot()).rejects.toThrow(UnsupportedError);

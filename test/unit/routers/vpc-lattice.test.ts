@@ -57,8 +57,23 @@ describe('LatticeRouter', () => {
 
       expect(snap.routes[1]!.raw).toEqual({ match: api.match, priority: api.priority, action: api.action });
       expect(snap.routes[0]!.raw).toEqual({ defaultAction: latticeFixture<{ defaultAction: unknown }>('listener').defaultAction });
-      expect(snap.routes[1]!.version).toMatch(/^sha256:[0-9a-f]{20}$/);
+      expect(snap.routes[1]!.version).toMatch(/^sha256:[0-9a-f]{32}$/);
       expect(new Set(snap.routes.map((r) => r.version)).size).toBe(3);
+    });
+
+    it('counts a lone target group written without a weight as weight 100, as VPC Lattice does, and shifts it', async () => {
+      lattice.externalWrite(apiRule, { action: { forward: { targetGroups: [{ targetGroupIdentifier: stable }] } } });
+      const snap = await router({ rules: [apiRule] }).snapshot();
+
+      expect(snap.routes[0]!.targets).toEqual([{ name: stable, weight: 100 }]);
+      await router({ rules: [apiRule] }).setCanaryWeight(snap, 10, {});
+      expect(lattice.weights(apiRule)).toEqual({ [stable]: 90, [canary]: 10 });
+    });
+
+    it('refuses a route whose target groups are several and one has no weight, naming the group', async () => {
+      lattice.externalWrite(apiRule, { action: { forward: { targetGroups: [{ targetGroupIdentifier: stable }, { targetGroupIdentifier: analytics, weight: 10 }] } } });
+      await expect(router({ rules: [apiRule] }).snapshot()).rejects.toThrow(new RegExp(`target group "${stable}" without a weight among 2 groups`));
+      expect(writes()).toBe(0);
     });
 
     it('guesses the stable group as the largest target of the first route when the spec names none', async () => {
@@ -183,6 +198,19 @@ describe('LatticeRouter', () => {
       expect(lattice.writes.slice(before).map((w) => w.route)).toEqual(['default']);
     });
 
+    it('compares with the snapshot’s version when no write was recorded yet, and stops on a change made since Prepare', async () => {
+      lattice.externalWrite(apiRule, { priority: 11 });
+
+      const error = await router().setCanaryWeight(snap, 10, {}).catch((e: unknown) => e);
+      const refusedRestore = await router().restore(snap, {}).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+      expect(String(error)).toContain(`expected content ${snap.routes[1]!.version}`);
+      expect(refusedRestore).toBeInstanceOf(ConcurrentModificationError);
+      expect(String(refusedRestore)).toMatch(new RegExp(`1 of 3 route.*${apiRule}`));
+      expect(lattice.content(apiRule).priority).toBe(11);
+    });
+
     it('recognises a write whose answer was lost by its content on retry, and does not take it for another writer', async () => {
       const v1 = await router().setCanaryWeight(snap, 10, {});
       lattice.loseNextAnswer('UpdateRule');
@@ -207,9 +235,29 @@ describe('LatticeRouter', () => {
       expect(String(error)).toContain(`vpc-lattice:UpdateRule rule "${apiRule}"`);
     });
 
-    it('maps ConflictException to ConcurrentModificationError and AccessDenied to a ConfigurationError naming the permission', async () => {
-      lattice.failNext('UpdateListener', new ConflictException({ message: 'in progress', resourceId: listener, resourceType: 'LISTENER', $metadata: { httpStatusCode: 409 } }));
-      await expect(router().setCanaryWeight(snap, 10, {})).rejects.toThrow(ConcurrentModificationError);
+    it('takes a ConflictException whose re-read shows exactly what it wrote for its own in-flight write, and goes on', async () => {
+      lattice.conflictAfterWrite('UpdateRule');
+
+      const v = await router().setCanaryWeight(snap, 25, {});
+
+      expect(lattice.sharesWritten(apiRule, stable, canary)).toEqual([25]);
+      expect(await router().verify(snap, 25)).toMatchObject({ supported: true, ok: true });
+      // The next step accepts the versions: nothing was taken for another writer.
+      await expect(router().setCanaryWeight(snap, 50, v)).resolves.toBeDefined();
+    });
+
+    it('turns a ConflictException whose re-read shows other content into a TransientError, not another writer', async () => {
+      lattice.failNext('UpdateListener', new ConflictException({ message: 'The request conflicts with the current state of the resource: Updating', resourceId: listener, resourceType: 'LISTENER', $metadata: { httpStatusCode: 409 } }));
+      const error = await router().setCanaryWeight(snap, 10, {}).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TransientError);
+      expect(String(error)).toMatch(/listener .*UpdateListener.*ConflictException/);
+      // The retry writes, and the digest check would still stop a real other writer.
+      await expect(router().setCanaryWeight(snap, 10, {})).resolves.toBeDefined();
+      expect(lattice.sharesWritten('default', stable, canary)).toEqual([10]);
+    });
+
+    it('maps AccessDenied to a ConfigurationError naming the permission', async () => {
       lattice.failNext('UpdateListener', new AccessDeniedException({ message: 'denied', $metadata: { httpStatusCode: 403 } }));
       await expect(router().setCanaryWeight(snap, 10, {})).rejects.toThrow(/vpc-lattice:UpdateListener on listener/);
     });

@@ -175,7 +175,7 @@ export class AppMeshRouter implements TrafficRouter {
       if (sameJson(weighted, desired)) {
         // Our own write whose answer was lost carries our weights and the rest as snapshotted; a
         // newer version with anything else changed is another writer, even when the weights match.
-        if (!sameJson(withWeightedTargets(spec, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []))) checkDrift(route, expected, versionOf(current));
+        if (!sameJson(withWeightedTargets(spec, route.name, []), withWeightedTargets(route.raw as RouteSpec, route.name, []))) checkDrift(route, expected, versionOf(current), { label: `route "${route.name}"`, what: 'version' });
         versions[route.key] = versionOf(current);
         continue;
       }

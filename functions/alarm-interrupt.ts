@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { z } from 'zod';
 import { interruptBakes } from '../src/rollouts/interrupt';
 import { lambda } from '../src/shared/lambda';

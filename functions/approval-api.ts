@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { z } from 'zod';
 import { handleApprovalRequest, type HttpRequest } from '../src/approvals/http';
 import { ssmKeyProvider, type KeyProvider } from '../src/approvals/links';

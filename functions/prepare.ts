@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { prepare } from '../src/rollouts/prepare';
 import { PrepareInputSchema } from '../src/rollouts/state';
 import { lambda } from '../src/shared/lambda';

@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { z } from 'zod';
 import { ExecutionStateSchema } from '../src/rollouts/state';
 import { finishPromotion, promotePrimary, promotionFailed } from '../src/rollouts/workload';

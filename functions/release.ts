@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { z } from 'zod';
 import { releaseFailedStart, releaseRollout } from '../src/rollouts/release';
 import { ExecutionStateSchema } from '../src/rollouts/state';

@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { z } from 'zod';
 import { prepareFailed, rollbackFailed } from '../src/rollouts/finish';
 import { CaughtErrorSchema, ExecutionStateSchema } from '../src/rollouts/state';

@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { ApprovalRequestSchema, requestApproval } from '../src/approvals/gates';
 import { lambda } from '../src/shared/lambda';
 

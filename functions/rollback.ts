@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { rollback } from '../src/rollouts/finish';
 import { ExecutionStateSchema } from '../src/rollouts/state';
 import { lambda } from '../src/shared/lambda';

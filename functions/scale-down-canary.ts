@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { ExecutionStateSchema } from '../src/rollouts/state';
 import { scaleDownCanary } from '../src/rollouts/workload';
 import { lambda } from '../src/shared/lambda';

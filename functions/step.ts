@@ -1,3 +1,4 @@
+import '../src/rollouts/traffic-ports';
 import { ExecutionStateSchema } from '../src/rollouts/state';
 import { step } from '../src/rollouts/step';
 import { lambda } from '../src/shared/lambda';

@@ -2,7 +2,6 @@ import { CloudWatchAlarms, type CheckSource } from '../analysis/alarms';
 import type { Notifier } from '../approvals/notifier';
 import type { CustomCheckPorts } from '../analysis/custom';
 import type { MetricDataReader } from '../analysis/metric-data';
-import { createRouter } from '../routers';
 import type { TrafficRouter } from '../routers/port';
 import type { RolloutSpec } from '../spec';
 import { DynamoStore } from './dynamo-store';
@@ -53,17 +52,31 @@ export function getDeps(): Deps {
   return configured;
 }
 
-/** The workload of a spec with `target.ecs`: the configured factory, else the real adapter. */
-export function workloadOf(spec: RolloutSpec, deps: Deps): Workload {
-  return deps.workloadFor ? deps.workloadFor(spec) : realWorkload(spec);
+/** Builds routers and workloads for a function that moves traffic (see src/rollouts/traffic-ports.ts). */
+export interface TrafficPorts {
+  routerFor(spec: RolloutSpec): TrafficRouter;
+  workloadFor(spec: RolloutSpec): Workload;
 }
 
-/*
- * Adapters that only some handlers use are required on first use, not at module init: the AWS SDK
- * clients they load (ECS, Step Functions) cost ~5 ms of cold start each in every other function.
+let trafficPorts: TrafficPorts | undefined;
+
+/**
+ * Registered by src/rollouts/traffic-ports.ts, which only the functions that move traffic import:
+ * esbuild bundles every adapter a module names, even behind a lazy require, so the triggers (which
+ * only start executions) would otherwise carry all four routers and both workloads.
  */
-function realWorkload(spec: RolloutSpec): Workload {
-  return (require('../workloads') as typeof import('../workloads')).createWorkload(spec);
+export function registerTrafficPorts(ports: TrafficPorts): void {
+  trafficPorts = ports;
+}
+
+function traffic(): TrafficPorts {
+  if (!trafficPorts) throw new Error('this function moves no traffic: its entry must import src/rollouts/traffic-ports to get routers and workloads');
+  return trafficPorts;
+}
+
+/** The workload of a spec with `target.ecs` or `target.lambda`: the configured factory, else the real adapter. */
+export function workloadOf(spec: RolloutSpec, deps: Deps): Workload {
+  return deps.workloadFor ? deps.workloadFor(spec) : traffic().workloadFor(spec);
 }
 
 function once<T>(make: () => T): () => T {
@@ -80,8 +93,8 @@ function awsDeps(): Deps {
   const revisions = once(() => new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table));
   return {
     store: new DynamoStore(table),
-    routerFor: (spec) => createRouter(spec),
-    workloadFor: realWorkload,
+    routerFor: (spec) => traffic().routerFor(spec),
+    workloadFor: (spec) => traffic().workloadFor(spec),
     checks: new CloudWatchAlarms(),
     get metrics() {
       return metrics();

@@ -3,7 +3,7 @@ import { describeFailure, DEFAULT_SEED, explore } from '../test/fault/explore';
 import { ROUTERS } from '../test/fault/routers';
 
 /**
- * `npm run chaos -- --runs N --seed S [--router appmesh]`: runs N generated fault schedules
+ * `npm run chaos -- --runs N --seed S [--router appmesh|alb|vpc-lattice|lambda|all]`: runs N generated fault schedules
  * through the real state machine and prints the scenarios per outcome and the violations
  * (0 expected). A violation prints the seed and the shrunk schedule; the exit code is 1.
  */
@@ -12,18 +12,27 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** `--router` as the demo spells it or as the table does (`app-mesh`, `appmesh`, `vpcLattice`...); `all` or none: every router. */
+function routersNamed(name: string | undefined): string[] | undefined {
+  if (!name || name === 'all') return undefined;
+  const norm = (s: string) => s.replace(/-/g, '').toLowerCase();
+  const found = Object.keys(ROUTERS).find((k) => norm(k) === norm(name));
+  if (!found) throw new Error(`--router: unknown router "${name}" (known: ${Object.keys(ROUTERS).join(', ')}, all)`);
+  return [found];
+}
+
 async function main(): Promise<number> {
   const runs = Number(arg('runs') ?? 200);
   const seed = Number(arg('seed') ?? DEFAULT_SEED);
   const router = arg('router');
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number');
   if (!Number.isInteger(seed)) throw new Error('--seed must be a whole number');
-  if (router && !ROUTERS[router]) throw new Error(`--router: unknown router "${router}" (known: ${Object.keys(ROUTERS).join(', ')})`);
+  const routers = routersNamed(router);
   let done = 0;
   const report = await explore({
     runs,
     seed,
-    routers: router ? [router] : undefined,
+    routers,
     onRun: () => {
       if (++done % 100 === 0) process.stderr.write(`${done} scenarios…\n`);
     },

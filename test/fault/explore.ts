@@ -1,10 +1,11 @@
 import fc from 'fast-check';
+import { ROUTERS } from './routers';
 import { runScenario, scenarioArbitrary, type Outcome, type RunResult, type Scenario } from './scenario';
 
 /** The seed `npm test` uses, so its bounded run is the same every time. */
 export const DEFAULT_SEED = 20261129;
 
-/** The issue's classes, always run first (fast-check `examples`) whatever the seed. */
+/** The issue's classes, always run first (fast-check `examples`) whatever the seed, on each router run. */
 export const KNOWN_CASES: Scenario[] = [
   // Prepare crashes right after taking its locks.
   { router: 'appmesh', start: 'single', faults: [{ target: 'store.acquireLocks', call: 0, kind: 'crash' }] },
@@ -25,6 +26,8 @@ export const KNOWN_CASES: Scenario[] = [
 export interface ExploreReport {
   seed: number;
   runs: number;
+  /** The routers run (undefined: all). */
+  routers?: string[];
   outcomes: Record<string, number>;
   /** Fault kinds that fired, counted over the runs. */
   faultsFired: number;
@@ -42,7 +45,8 @@ export async function explore(options: { runs: number; seed?: number; routers?: 
   let shrinking = false;
   let last: { scenario: Scenario; violations: string[] } | undefined;
   const routers = options.routers;
-  const examples = KNOWN_CASES.filter((c) => !routers || routers.includes(c.router)).map((c): [Scenario] => [c]);
+  // The known cases are router-agnostic schedules: each runs on every router selected.
+  const examples = KNOWN_CASES.flatMap((c) => (routers ?? Object.keys(ROUTERS)).map((router): [Scenario] => [{ ...c, router }]));
   const details = await fc.check(
     fc.asyncProperty(scenarioArbitrary(routers), async (scenario) => {
       const result = await runScenario(scenario);
@@ -60,7 +64,7 @@ export async function explore(options: { runs: number; seed?: number; routers?: 
     }),
     { seed, numRuns: options.runs, examples, endOnFailure: false },
   );
-  const report: ExploreReport = { seed, runs: Object.values(outcomes).reduce((a, b) => a + b, 0), outcomes, faultsFired };
+  const report: ExploreReport = { seed, routers, runs: Object.values(outcomes).reduce((a, b) => a + b, 0), outcomes, faultsFired };
   if (details.failed && details.counterexample) {
     const [scenario] = details.counterexample;
     // The last failing run during shrinking is the shrunk counterexample's.
@@ -76,7 +80,7 @@ export function describeFailure(report: ExploreReport): string {
   if (!f) return '';
   return [
     `invariant violated (seed ${report.seed}, shrunk ${f.shrinks} times${f.path ? `, path ${f.path}` : ''})`,
-    `replay: npm run chaos -- --runs ${report.runs} --seed ${report.seed}`,
+    `replay: npm run chaos -- --runs ${report.runs} --seed ${report.seed}${report.routers?.length === 1 ? ` --router ${report.routers[0]}` : ''}`,
     `minimal scenario: ${JSON.stringify(f.scenario)}`,
     ...f.violations.map((v) => `  - ${v}`),
   ].join('\n');

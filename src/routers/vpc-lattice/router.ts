@@ -177,7 +177,9 @@ export class LatticeRouter implements TrafficRouter {
       const label = this.label(route.name);
       const current = await this.read(route.name);
       const groups = requireForward(current, label);
-      const desired = withAction(current, forwardAction(toWeightedGroups(groups, desiredFrom(route))));
+      // The snapshot's match and priority, not the current ones: a route whose weights match but whose
+      // match or priority another writer changed is not our write (the drift check below catches it).
+      const desired = withAction(route.raw as RouteContent, forwardAction(toWeightedGroups(groups, desiredFrom(route))));
       // Checked before drift: a route already carrying this content needs no write, and a step retried
       // after a lost answer must not take its own write for another writer's.
       if (sameContent(current, desired)) {

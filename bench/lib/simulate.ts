@@ -5,18 +5,10 @@
  * approximation does not cost validity.
  */
 import type { PeriodCounts } from '../../src/analysis/counts';
+import { mulberry32 } from '../../src/local/sample-service';
 
-/** A seeded PRNG (mulberry32): uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, the sample service's): uniform in [0, 1). */
+export const rng = mulberry32;
 
 /** Binomial(n, p) draw: inversion while n·p is small, a rounded normal beyond (n·p ≥ 500). */
 export function binomial(random: () => number, n: number, p: number): number {

@@ -1,4 +1,4 @@
-import type { RouterSnapshot, RouteVersions, TrafficRouter, VerifyResult } from '../routers/port';
+import type { RouterSnapshot, RouteVersions, TrafficRouter, VerifyResult, VerifyTarget } from '../routers/port';
 import type { RequestRecord } from './mesh/stats';
 
 /** One weight write as the local runner saw it: when the router was called and when the call returned (the control plane accepted it). */
@@ -39,7 +39,7 @@ export class WriteLog {
       setCanaryWeight: (s: RouterSnapshot, weight: number, e: RouteVersions) => timed('set', weight, () => router.setCanaryWeight(s, weight, e)),
       promote: (s: RouterSnapshot, e: RouteVersions) => timed('promote', 100, () => router.promote(s, e)),
       restore: (s: RouterSnapshot, e: RouteVersions, o?: { force?: boolean }) => timed('restore', 0, () => router.restore(s, e, o)),
-      verify: (s: RouterSnapshot, weight: number): Promise<VerifyResult> => router.verify(s, weight),
+      verify: (s: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult> => router.verify(s, target),
     };
   }
 

@@ -3,11 +3,16 @@ import { bestEffort } from './best-effort';
 import type { LifecycleEvent } from '../approvals/notifier';
 import type { Deps } from './deps';
 import type { CaughtError, ExecutionState, RolloutState } from './state';
+import { verifyShift } from './verify';
 
 /** Promote: the final route state and history closed; ReleaseAfterPromotion then gives the locks back. */
 export async function promote(state: ExecutionState, deps: Deps): Promise<RolloutState> {
   const r = state.rollout;
-  const versions = await deps.routerFor(r.spec).promote(r.snapshot, r.versions);
+  const router = deps.routerFor(r.spec);
+  const versions = await router.promote(r.snapshot, r.versions);
+  // Accepted is not applied: a promotion the routes do not show is never reported done (the Task
+  // fails and is retried; a retry finds its own write and only reads again).
+  await verifyShift(router, r.snapshot, 'promoted');
   await close(r, deps, 'promoted', `promoted: ${r.snapshot.canary} takes all traffic of ${r.snapshot.stable}`);
   await deps.notifier.notify({ type: 'promoted', rolloutId: r.id, specName: r.specName, at: deps.now().toISOString(), revision: r.revision, weight: 100 });
   return { ...r, versions, weight: 100, outcome: 'promoted' };
@@ -61,7 +66,11 @@ export async function rollback(state: ExecutionState, deps: Deps): Promise<Rollo
   await deps.store.acquireLocks(r.snapshot.routes.map((x) => x.key), { rolloutId: r.id, executionArn: r.executionArn, specName: r.specName }, (arn) =>
     deps.executions.isRunning(arn),
   );
-  const versions = await deps.routerFor(r.spec).restore(r.snapshot, r.versions);
+  const router = deps.routerFor(r.spec);
+  const versions = await router.restore(r.snapshot, r.versions);
+  // The snapshot must be what the routes show before the rollback counts as done; otherwise the
+  // Task fails and Rollback's retries (then the loud end) take over.
+  await verifyShift(router, r.snapshot, 'restored');
   const restored: RolloutState = { ...r, versions, reason };
   if (r.spec.target.ecs) {
     // The canary service still runs: ScaleDownCanary closes the rollout once it is scaled to zero.

@@ -1,5 +1,5 @@
 import { CanaryError } from '../shared/errors';
-import type { RouterSnapshot, Target, TrafficRouter } from '../routers/port';
+import type { RouterSnapshot, Target, TrafficRouter, VerifyTarget } from '../routers/port';
 import { sameTargets } from '../routers/weights';
 
 /**
@@ -17,15 +17,15 @@ export const VERIFY_DELAYS_MS = [250, 1000] as const;
 export type ShiftVerification = { verified: true; reads: number } | { verified: false; reason: string };
 
 /**
- * Reads every route back after a weight write and compares it with what `weight` should have
- * produced. A mismatch is read again after each delay (a fresh write may not be visible yet);
+ * Reads every route back after a write and compares it with what it should have produced: a step's
+ * `weight`, the promotion (`'promoted'`) or the rollback's restore (`'restored'`). A mismatch is read again after each delay (a fresh write may not be visible yet);
  * still wrong after the last one, the step fails loudly with WeightNotAppliedError naming the
  * routes and both target lists. Runs inside the Step invocation: no extra state or Lambda call.
  */
 export async function verifyShift(
   router: TrafficRouter,
   snapshot: RouterSnapshot,
-  weight: number,
+  weight: VerifyTarget,
   delaysMs: readonly number[] = VERIFY_DELAYS_MS,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<ShiftVerification> {
@@ -37,7 +37,7 @@ export async function verifyShift(
     if (delay === undefined) {
       const wrong = result.routes.filter((r) => !sameTargets(r.expected, r.actual));
       throw new WeightNotAppliedError(
-        `canary weight ${weight}% was accepted by the ${router.kind} router but not found on ${wrong.length} route(s) after ${read} reads: ${wrong
+        `${describeTarget(weight)} was accepted by the ${router.kind} router but not found on ${wrong.length} route(s) after ${read} reads: ${wrong
           .map((r) => `${r.key} has ${show(r.actual)}, expected ${show(r.expected)}`)
           .join('; ')}`,
       );
@@ -49,6 +49,10 @@ export async function verifyShift(
 /** A short note for the shift's history entry. */
 export function describeVerification(v: ShiftVerification): string {
   return v.verified ? `read back as written${v.reads > 1 ? ` after ${v.reads} reads` : ''}` : `not verified: ${v.reason}`;
+}
+
+function describeTarget(target: VerifyTarget): string {
+  return target === 'promoted' ? 'the promotion' : target === 'restored' ? 'the restore of the snapshot' : `canary weight ${target}%`;
 }
 
 function show(targets: Target[]): string {

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../shared/errors';
 import type { WorkloadStatus } from '../workloads/port';
 import { workloadOf, type Deps } from './deps';
+import { verifyShift } from './verify';
 import { close, deliverAlert, describeCaught, finishRollback } from './finish';
 import { checkLambdaCanary, deployLambdaCanary } from './lambda-workload';
 import type { ExecutionState, RolloutState, WorkloadProgress } from './state';
@@ -103,7 +104,10 @@ export async function promotePrimary(state: ExecutionState, deps: Deps): Promise
 export async function finishPromotion(state: ExecutionState, deps: Deps): Promise<RolloutState> {
   const r = requireEcs(state.rollout);
   const progress = requireProgress(r, 'FinishPromotion');
-  const versions = await deps.routerFor(r.spec).restore(r.snapshot, r.versions);
+  const router = deps.routerFor(r.spec);
+  const versions = await router.restore(r.snapshot, r.versions);
+  // All traffic must be back on the primary before its canary is scaled away.
+  await verifyShift(router, r.snapshot, 'restored');
   await workloadOf(r.spec, deps).scaleCanaryToZero();
   const { primaryService, canaryService } = r.spec.target.ecs;
   const promoted = { ...r, versions };

@@ -6,7 +6,7 @@ import { canaryOf } from '../spec/target';
 import type { RolloutSpec } from '../spec';
 import type { TrafficRouter } from './port';
 
-export type { TrafficRouter, RouterSnapshot, RouteSnapshot, RouteVersions, Target, VerifyResult } from './port';
+export type { TrafficRouter, RouterSnapshot, RouteSnapshot, RouteVersions, Target, VerifyResult, VerifyTarget } from './port';
 
 /** SDK clients a router may use; tests and the local world pass look-alikes, AWS gets real ones. */
 export interface RouterClients {

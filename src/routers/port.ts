@@ -31,6 +31,9 @@ export interface RouterSnapshot {
 /** Route key → the provider version we expect to find (the one our last write produced). */
 export type RouteVersions = Record<string, string>;
 
+/** What a read-back should find: a step's canary weight, the promoted state, or the snapshot restored. */
+export type VerifyTarget = number | 'promoted' | 'restored';
+
 export type VerifyResult =
   | { supported: true; ok: boolean; routes: Array<{ key: string; expected: Target[]; actual: Target[] }> }
   | { supported: false; reason: string };
@@ -52,6 +55,6 @@ export interface TrafficRouter {
    * ConcurrentModificationError.
    */
   restore(snapshot: RouterSnapshot, expected: RouteVersions, options?: { force?: boolean }): Promise<RouteVersions>;
-  /** Reads the routes back and compares them with what `weight` should produce. */
-  verify(snapshot: RouterSnapshot, weight: number): Promise<VerifyResult>;
+  /** Reads the routes back and compares them with what a step's `weight`, the promotion or the restore should produce. */
+  verify(snapshot: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult>;
 }

@@ -76,12 +76,12 @@ describe('rollout state machine with the ALB router (real ASL, real handlers, fa
     // API cost: Prepare reads the listener, both target groups and one page of rules, twice (the
     // baseline is snapshotted again under the lock, see src/rollouts/clean-baseline.ts); each of the
     // 4 shifts and the promotion reads and writes each of the 3 routes once; after each of the 4
-    // shifts the Step reads every route back once more to verify the weights took (verifyShift).
+    // shifts, and after the promotion, every route is read back once more to verify it took (verifyShift).
     const count = (op: string) => elb.calls.filter((c) => c === op).length;
     expect({ DescribeListeners: count('DescribeListeners'), DescribeTargetGroups: count('DescribeTargetGroups'), DescribeRules: count('DescribeRules'), ModifyListener: count('ModifyListener'), ModifyRule: count('ModifyRule') }).toEqual({
-      DescribeListeners: 2 + 5 + 4,
+      DescribeListeners: 2 + 5 + 5,
       DescribeTargetGroups: 2 * 2,
-      DescribeRules: 2 + 5 * 2 + 4 * 2,
+      DescribeRules: 2 + 5 * 2 + 5 * 2,
       ModifyListener: 5,
       ModifyRule: 5 * 2,
     });

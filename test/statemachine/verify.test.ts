@@ -56,6 +56,44 @@ describe('weight verification after each shift (real ASL, real handlers)', () =>
     expect(h.engine.invocations.step).toBe(1);
   });
 
+  it('does not report a promotion the routes do not show: Promote reads back, fails, and its retry writes the dropped rule again', async () => {
+    let dropped = false;
+    lattice.onWrite = (route, action) => {
+      const groups = 'forward' in action ? action.forward?.targetGroups ?? [] : [];
+      // The default action's promotion (stable gone) is applied; the API rule's promotion is accepted and dropped, once.
+      if (route === 'default' && !dropped && groups.length > 0 && groups.every((g) => !String(g.targetGroupIdentifier).endsWith(stable))) {
+        dropped = true;
+        lattice.ignoreNextWrites('UpdateRule');
+      }
+    };
+    const execution = h.start(latticeSpec());
+    const outcome = await execution.result;
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(dropped).toBe(true);
+    expect(h.engine.invocations.promote).toBe(2);
+    expect(lattice.weights(apiRule)).not.toHaveProperty(stable);
+    expect(lattice.weights(apiRule)[canary]).toBeGreaterThan(0);
+    expect((await h.store.listEvents(execution.name)).filter((e) => e.kind === 'promoted')).toHaveLength(1);
+  });
+
+  it('does not report a rollback the routes do not show: Rollback reads the snapshot back, fails, and its retry restores for real', async () => {
+    const before = { api: lattice.content(apiRule), listener: lattice.content('default') };
+    lattice.onWrite = (route) => {
+      if (route === 'default' && lattice.sharesWritten('default', stable, canary).at(-1) === 10) {
+        lattice.ignoreNextWrites('UpdateRule'); // step 1 fails its read-back: the rollout rolls back
+        lattice.ignoreNextWrites('UpdateListener'); // and the restore of the default action is accepted and dropped once
+      }
+    };
+    const execution = h.start(latticeSpec());
+    const outcome = await execution.result;
+
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'Canary.RolledBack' });
+    expect(h.engine.invocations.rollback).toBe(2);
+    expect(lattice.content(apiRule)).toEqual(before.api);
+    expect(Object.keys(lattice.weights('default'))).toEqual([stable]);
+  });
+
   it('works the same for App Mesh: a route whose weights are put back behind our back fails the step', async () => {
     h.mesh.onUpdate = (route, spec) => {
       if (spec.httpRoute?.action?.weightedTargets?.some((t) => t.virtualNode === CANARY && t.weight === 25)) {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigurationError, TransientError } from '../../shared/errors';
 import { stableStringify } from '../../shared/stable-json';
-import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
+import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult, VerifyTarget } from '../port';
 import { guessStable, sameTargets } from '../weights';
 import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import { mapElbv2Error, type AlbCallContext } from './errors';
@@ -135,13 +135,15 @@ export class AlbRouter implements TrafficRouter {
   }
 
   /** Reads every rule back and compares its forward targets with what `weight` should have produced. */
-  async verify(snapshot: RouterSnapshot, weight: number): Promise<VerifyResult> {
+  async verify(snapshot: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult> {
     this.checkSnapshot(snapshot);
     const routes: Array<{ key: string; expected: Target[]; actual: Target[] }> = [];
     for (const route of snapshot.routes) {
       const current = await this.read(route.raw as AlbUnit);
       const actual = toTargets(forwardAction(current.actions, describeUnit(current)), describeUnit(current));
-      routes.push({ key: route.key, expected: desiredTargets(route.targets, snapshot.stable, snapshot.canary, weight), actual });
+      const expected =
+        target === 'restored' ? route.targets : target === 'promoted' ? promotedDesired(route.targets, snapshot.stable, snapshot.canary) : desiredTargets(route.targets, snapshot.stable, snapshot.canary, target);
+      routes.push({ key: route.key, expected, actual });
     }
     return { supported: true, ok: routes.every((r) => sameTargets(r.expected, r.actual)), routes };
   }

@@ -10,7 +10,7 @@ import {
   type WeightedTarget,
 } from '@aws-sdk/client-app-mesh';
 import { ConfigurationError } from '../../shared/errors';
-import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
+import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult, VerifyTarget } from '../port';
 import { canaryTargets, guessStable, promotedTargets, sameTargets } from '../weights';
 import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
 import { mapAppMeshError, type AppMeshCallContext } from './errors';
@@ -133,13 +133,14 @@ export class AppMeshRouter implements TrafficRouter {
   }
 
   /** Reads every route back and compares its targets with what `weight` should have produced. */
-  async verify(snapshot: RouterSnapshot, weight: number): Promise<VerifyResult> {
+  async verify(snapshot: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult> {
     this.checkSnapshot(snapshot);
     const routes: Array<{ key: string; expected: Target[]; actual: Target[] }> = [];
     for (const route of snapshot.routes) {
       const current = await this.describeRoute(route.name);
       const actual = toTargets(weightedTargetsOf(current.spec, route.name), route.name);
-      const expected = canaryTargets(route.targets, snapshot.stable, snapshot.canary, weight);
+      const expected =
+        target === 'restored' ? route.targets : target === 'promoted' ? promotedTargets(route.targets, snapshot.stable, snapshot.canary) : canaryTargets(route.targets, snapshot.stable, snapshot.canary, target);
       routes.push({ key: route.key, expected, actual });
     }
     return { supported: true, ok: routes.every((r) => sameTargets(r.expected, r.actual)), routes };

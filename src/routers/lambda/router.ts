@@ -7,8 +7,8 @@ import {
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
 import { ConcurrentModificationError, ConfigurationError, UnsupportedError } from '../../shared/errors';
-import type { RouteSnapshot, RouteVersions, RouterSnapshot, TrafficRouter, VerifyResult } from '../port';
-import { canaryTargets } from '../weights';
+import type { RouteSnapshot, RouteVersions, RouterSnapshot, TrafficRouter, VerifyResult, VerifyTarget } from '../port';
+import { canaryTargets, promotedTargets } from '../weights';
 import {
   contentOf,
   describeContent,
@@ -131,11 +131,21 @@ export class LambdaAliasRouter implements TrafficRouter {
   }
 
   /** Reads the alias back and compares its split with what `weight` should have produced (weights as doubles, within a tolerance). */
-  async verify(snapshot: RouterSnapshot, weight: number): Promise<VerifyResult> {
-    const route = this.checkSnapshot(snapshot, { needsCanary: true });
+  async verify(snapshot: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult> {
+    const route = this.checkSnapshot(snapshot, { needsCanary: target !== 'restored' });
     const current = contentOf(await this.getAlias());
-    const want = splitContent(snapshot.stable, snapshot.canary, weight, current.Description);
-    const expected = canaryTargets(route.targets, snapshot.stable, snapshot.canary, weight, { maxTargets: 2 });
+    const want =
+      target === 'restored'
+        ? contentOf(rawOf(route))
+        : target === 'promoted'
+          ? promotedContent(snapshot.canary, contentOf(rawOf(route)).Description)
+          : splitContent(snapshot.stable, snapshot.canary, target, current.Description);
+    const expected =
+      target === 'restored'
+        ? route.targets
+        : target === 'promoted'
+          ? promotedTargets(route.targets, snapshot.stable, snapshot.canary, { maxTargets: 2 })
+          : canaryTargets(route.targets, snapshot.stable, snapshot.canary, target, { maxTargets: 2 });
     return { supported: true, ok: sameContent(current, want), routes: [{ key: route.key, expected, actual: targetsOf(current) }] };
   }
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-vpc-lattice';
 import { ConfigurationError, TransientError } from '../../shared/errors';
 import { checkDrift, isRolloutTargets, restoreEach } from '../drift';
-import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult } from '../port';
+import type { RouteSnapshot, RouteVersions, RouterSnapshot, Target, TrafficRouter, VerifyResult, VerifyTarget } from '../port';
 import { guessStable, sameTargets } from '../weights';
 import { mapLatticeError, type LatticeCallContext } from './errors';
 import {
@@ -140,13 +140,15 @@ export class LatticeRouter implements TrafficRouter {
   }
 
   /** Reads every route back and compares its target groups with what `weight` should have produced. */
-  async verify(snapshot: RouterSnapshot, weight: number): Promise<VerifyResult> {
+  async verify(snapshot: RouterSnapshot, target: VerifyTarget): Promise<VerifyResult> {
     this.checkSnapshot(snapshot);
     const routes: Array<{ key: string; expected: Target[]; actual: Target[] }> = [];
     for (const route of snapshot.routes) {
       const current = await this.read(route.name);
       const actual = toTargets(forwardGroups(actionOf(current)) ?? [], this.label(route.name));
-      routes.push({ key: route.key, expected: latticeWeights(route.targets, snapshot.stable, snapshot.canary, weight), actual });
+      const expected =
+        target === 'restored' ? route.targets : target === 'promoted' ? latticePromoted(route.targets, snapshot.stable, snapshot.canary) : latticeWeights(route.targets, snapshot.stable, snapshot.canary, target);
+      routes.push({ key: route.key, expected, actual });
     }
     return { supported: true, ok: routes.every((r) => sameTargets(r.expected, r.actual)), routes };
   }

@@ -75,7 +75,9 @@ export async function runLambdaCheck(check: LambdaCheck, context: CheckContext, 
  */
 export async function runWebhook(check: WebhookCheck, context: CheckContext, ports: CustomCheckPorts, kind: CheckResult['kind'] = 'webhook'): Promise<CheckResult> {
   const url = new URL(check.url);
-  const base = { name: check.name, kind, evidence: { query: `POST ${url.origin}${url.pathname}` } };
+  // The origin only: hook URLs often carry their token in the path (Slack-style), and evidence
+  // reaches history, notifications and reports.
+  const base = { name: check.name, kind, evidence: { query: `POST ${url.origin}` } };
   const secret = check.secretParameter || check.secretArn ? await ports.secret({ parameter: check.secretParameter, arn: check.secretArn }) : undefined;
   const body = JSON.stringify(context);
   const sleep = ports.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

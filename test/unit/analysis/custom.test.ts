@@ -63,6 +63,21 @@ describe('runWebhook', () => {
     expect(JSON.stringify(result)).not.toContain(expected);
   });
 
+  it('records the hook by its origin only, so a token in the URL path reaches no result', async () => {
+    // Prepare
+    const r = await receiver([200]);
+    const token = 'T0KEN-in-the-path-9f8e7d';
+    const check = WebhookSchema.parse({ name: 'smoke', url: `${r.url}/${token}` });
+
+    // Act
+    const result = await runWebhook(check, CONTEXT, ports());
+    await r.close();
+
+    // Assess
+    expect(result.evidence?.query).toBe(`POST ${new URL(r.url).origin}`);
+    expect(JSON.stringify(result)).not.toContain(token);
+  });
+
   it('retries a 503 and passes on the 2xx that follows', async () => {
     // Prepare
     const r = await receiver([503, 503, 204]);

@@ -37,7 +37,12 @@ export function dynamoCallsOf(method: string, args: unknown[]): Array<[string, n
     case 'listRollouts':
     case 'listEvents':
     case 'watchersOf':
+    case 'lookers':
       return [['DynamoDB.Query', 1]];
+    case 'watchLooks':
+      return [['DynamoDB.PutItem', 1]];
+    case 'unwatchLooks':
+      return [['DynamoDB.DeleteItem', 1]];
     case 'watchAlarms':
       return [['DynamoDB.PutItem', many(2)]];
     case 'unwatchAlarms':
@@ -80,5 +85,6 @@ export function countingExecutions(inner: ExecutionControl, counts: ApiCounts): 
     sendTaskFailure: (token, error, cause) => (bump(counts, 'StepFunctions.SendTaskFailure'), inner.sendTaskFailure(token, error, cause)),
     // One page of 50 events, newest first, always reaches the bake's TaskScheduled.
     findBakeToken: (arn) => (bump(counts, 'StepFunctions.GetExecutionHistory'), inner.findBakeToken(arn)),
+    findBake: (arn) => (bump(counts, 'StepFunctions.GetExecutionHistory'), inner.findBake(arn)),
   };
 }

@@ -117,6 +117,12 @@ export function judge(checks: CheckResult[], policy: JudgePolicy, previous: Judg
 
   const failedChecks = previous.failedChecks + 1;
   const counters = { failedChecks, waitedForData };
+  // A sequential test's regression is already the decision at level α, however often it was
+  // looked at: re-checking it `threshold` times would only delay the rollback it calls for.
+  const decisive = alarming.filter((c) => c.evidence?.sequential?.decision === 'regression');
+  if (decisive.length > 0 && failedChecks < policy.threshold) {
+    return { verdict: 'failed', counters, failing, summary: `${why} (a sequential test's regression rolls back at once; threshold ${policy.threshold} is for the other checks)` };
+  }
   if (failedChecks >= policy.threshold) {
     return { verdict: 'failed', counters, failing, summary: `${why} (failed check ${failedChecks} of threshold ${policy.threshold})` };
   }

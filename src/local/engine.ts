@@ -1,7 +1,7 @@
 import '../shared/polyfills';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { TaskNotWaitingError, type ExecutionControl } from '../rollouts/executions';
+import { TaskNotWaitingError, type BakeInProgress, type ExecutionControl } from '../rollouts/executions';
 import { functionNameOf, loadDefinition, LOCAL_ACCOUNT, LOCAL_REGION } from './asl';
 import { HANDLERS, localContext, type LambdaHandler } from './handlers';
 
@@ -62,6 +62,8 @@ interface PendingTask {
   token: string;
   executionArn: string;
   state: 'bake' | 'approval';
+  /** A bake's step and weight (its event detail), to match the state it was entered with. */
+  bake?: { step: unknown; weight: unknown };
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
@@ -93,6 +95,8 @@ export class LocalEngine implements ExecutionControl {
   /** Lambda invocations per function name, across executions. */
   readonly invocations: Record<string, number> = {};
   private readonly pending = new Map<string, PendingTask>();
+  /** The input the Bake state was last entered with, per execution (Step Functions' TaskStateEntered). */
+  private readonly bakeInputs = new Map<string, unknown>();
   private readonly aborts = new Map<string, () => void>();
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, LambdaHandler>;
@@ -132,7 +136,7 @@ export class LocalEngine implements ExecutionControl {
     this.aborts.set(executionArn, run.abort);
     const history: HistoryEntry[] = [];
     const execution: LocalExecution = { executionArn, name, history, status: 'RUNNING', result: Promise.resolve({ status: 'RUNNING' }) };
-    void this.follow(run.eventLogs as AsyncGenerator<Record<string, unknown>>, history);
+    void this.follow(run.eventLogs as AsyncGenerator<Record<string, unknown>>, history, executionArn);
     execution.result = run.result.then(
       (output: unknown) => {
         execution.status = 'SUCCEEDED';
@@ -148,16 +152,18 @@ export class LocalEngine implements ExecutionControl {
     void execution.result.finally(() => {
       this.aborts.delete(executionArn);
       this.dropPending(executionArn);
+      this.bakeInputs.delete(executionArn);
     });
     this.executions.set(executionArn, execution);
     return execution;
   }
 
-  private async follow(events: AsyncGenerator<Record<string, unknown>>, history: HistoryEntry[]): Promise<void> {
+  private async follow(events: AsyncGenerator<Record<string, unknown>>, history: HistoryEntry[], executionArn: string): Promise<void> {
     try {
       for await (const e of events) {
         const type = String(e.type);
         const state = (e.state as { name?: string } | undefined)?.name;
+        if (type === 'StateEntered' && state === 'Bake') this.bakeInputs.set(executionArn, (e.state as { input?: unknown }).input);
         const map: Record<string, HistoryEntry['type']> = {
           StateEntered: 'StateEntered',
           StateExited: 'StateExited',
@@ -185,8 +191,8 @@ export class LocalEngine implements ExecutionControl {
       return waiting;
     }
     if (resource === 'arn:aws:states:::events:putEvents.waitForTaskToken') {
-      const detail = (input as { Entries: Array<{ Detail: { taskToken: string; seconds: number } }> }).Entries[0]!.Detail;
-      return this.waitForToken(executionArn, detail.taskToken, 'bake', detail.seconds * 1000);
+      const detail = (input as { Entries: Array<{ Detail: { taskToken: string; seconds: number; step: unknown; weight: unknown } }> }).Entries[0]!.Detail;
+      return this.waitForToken(executionArn, detail.taskToken, 'bake', detail.seconds * 1000, { step: detail.step, weight: detail.weight });
     }
     throw new NamedError('States.Runtime', `local engine: no emulation for resource ${resource} in state ${stateName}`);
   }
@@ -200,9 +206,9 @@ export class LocalEngine implements ExecutionControl {
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   }
 
-  private waitForToken(executionArn: string, token: string, state: PendingTask['state'], timeoutMs: number): Promise<unknown> {
+  private waitForToken(executionArn: string, token: string, state: PendingTask['state'], timeoutMs: number, bake?: PendingTask['bake']): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const task: PendingTask = { token, executionArn, state, resolve, reject };
+      const task: PendingTask = { token, executionArn, state, bake, resolve, reject };
       const scaled = timeoutMs * (this.options.timeScale ?? 1);
       if (scaled > 0) {
         task.timer = setTimeout(() => {
@@ -245,6 +251,17 @@ export class LocalEngine implements ExecutionControl {
 
   async findBakeToken(executionArn: string): Promise<string | undefined> {
     for (const task of this.pending.values()) if (task.executionArn === executionArn && task.state === 'bake') return task.token;
+    return undefined;
+  }
+
+  async findBake(executionArn: string): Promise<BakeInProgress | undefined> {
+    for (const task of this.pending.values()) {
+      if (task.executionArn !== executionArn || task.state !== 'bake') continue;
+      const input = this.bakeInputs.get(executionArn) as { rollout?: { step?: unknown; weight?: unknown } } | undefined;
+      // The history follower may not have seen this bake's entry yet: no state, as if not baking.
+      if (input?.rollout?.step !== task.bake?.step || input?.rollout?.weight !== task.bake?.weight) return undefined;
+      return { token: task.token, state: input };
+    }
     return undefined;
   }
 

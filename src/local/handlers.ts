@@ -1,7 +1,9 @@
 import type { Context } from 'aws-lambda';
+import type { LookoutResult } from '../rollouts/look';
 import { handler as alarmInterrupt } from '../../functions/alarm-interrupt';
 import { handler as checkWorkload } from '../../functions/check-workload';
 import { handler as deployCanary } from '../../functions/deploy-canary';
+import { handler as look } from '../../functions/look';
 import { handler as prepare } from '../../functions/prepare';
 import { handler as promote } from '../../functions/promote';
 import { handler as promoteWorkload } from '../../functions/promote-workload';
@@ -28,6 +30,7 @@ export const HANDLERS: Record<string, LambdaHandler> = {
   checkWorkload: checkWorkload as LambdaHandler,
   promoteWorkload: promoteWorkload as LambdaHandler,
   scaleDownCanary: scaleDownCanary as LambdaHandler,
+  look: look as LambdaHandler,
 };
 
 let requests = 0;
@@ -68,4 +71,11 @@ export async function deliverAlarm(alarmName: string, reason: string): Promise<s
   };
   const result = (await HANDLERS.alarmInterrupt!(event, localContext('alarmInterrupt'))) as { interrupted: string[] };
   return result.interrupted;
+}
+
+/** Runs the lookout once, as its EventBridge schedule would, with the local runner's shorter tick. */
+export async function runLookout(tickSeconds: number): Promise<LookoutResult> {
+  const now = new Date().toISOString();
+  const event = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', region: 'us-east-1', time: now, detail: {}, tickSeconds };
+  return (await HANDLERS.look!(event, localContext('look'))) as LookoutResult;
 }

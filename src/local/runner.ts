@@ -16,7 +16,7 @@ import { startControlServer, type ControlServer } from './control';
 import { LocalEngine } from './engine';
 import { LOCAL_ECS_WAITS, LocalEcs, localSampleImage, sampleCanaryTasks } from './aws/ecs';
 import { createWorkload } from '../workloads';
-import { deliverAlarm } from './handlers';
+import { deliverAlarm, runLookout } from './handlers';
 import { startLoad, type LoadSummary } from './load';
 import { createLocalRouting } from './aws';
 import type { LocalMesh } from './mesh';
@@ -24,6 +24,9 @@ import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './rep
 import { writeReport } from './report';
 import { startSampleService } from './sample-service';
 import { approvalQuestion, describeInvocations, LiveView } from './view';
+
+/** Seconds between two runs of the lookout locally (AWS: once a minute); a spec's lookInterval is met to within this. */
+const LOOKOUT_TICK_SECONDS = 1;
 
 export type ApprovalMode = 'auto' | 'reject' | 'prompt' | 'wait';
 
@@ -143,6 +146,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   // Gates already being answered (a prompt may take a while; the poll must not ask twice).
   const answering = new Set<string>();
   let firstAlarmAt: number | undefined;
+  let looking = false;
 
   try {
     if (options.control) control = await startControlServer({ rolloutId, deps });
@@ -179,6 +183,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         view.sample(sample, execution.history.filter((h) => h.type === 'StateEntered').at(-1)?.state);
       }, 250),
     );
+    // The lookout looks into bakes with sequential comparisons, as its schedule does in AWS (there once a minute).
+    timers.push(setInterval(() => void look(), LOOKOUT_TICK_SECONDS * 1000));
     // Approval gates: answered here (auto, reject, prompt) or from another terminal (control endpoint).
     timers.push(setInterval(() => void answerGates(), 100));
 
@@ -216,6 +222,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       if (interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: `${alarmName} entered ALARM` });
     } catch (error) {
       view.warn(`alarm interrupt failed: ${String(error)}`);
+    }
+  }
+
+  async function look(): Promise<void> {
+    if (looking) return;
+    looking = true;
+    try {
+      const r = await runLookout(LOOKOUT_TICK_SECONDS);
+      if (r.interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: 'a sequential comparison found a regression', ok: false });
+      if (r.endedEarly.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake ended early', detail: 'every sequential comparison is not worse', ok: true });
+    } catch (error) {
+      view.warn(`lookout failed: ${String(error)}`);
+    } finally {
+      looking = false;
     }
   }
 

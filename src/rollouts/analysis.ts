@@ -29,6 +29,22 @@ export function stepChecks(r: RolloutState, deps: Deps): Promise<CheckResult[]> 
 }
 
 /**
+ * Only the `test: sequential` comparisons of the step that bakes (what the lookout judges between
+ * judgements): no alarm, metric, Lambda or webhook check runs, so a look costs one GetMetricData.
+ */
+export function sequentialChecks(r: RolloutState, deps: Deps): Promise<CheckResult[]> {
+  const a = r.spec.analysis;
+  const compare = a.compare.filter((c) => c.test === 'sequential');
+  if (compare.length === 0) return Promise.resolve([]);
+  return stepChecks({ ...r, spec: { ...r.spec, analysis: { ...a, alarms: [], metrics: [], lambdaChecks: [], webhooks: [], compare } } }, deps);
+}
+
+/** True when the spec has a comparison the lookout can decide during a bake. */
+export function hasSequentialComparison(spec: RolloutState['spec']): boolean {
+  return spec.analysis.compare.some((c) => c.test === 'sequential');
+}
+
+/**
  * Runs `hooks.beforeStep` before the shift to `step` and records them. Returns why the shift must
  * not happen (a hook that did not pass), or undefined to go on.
  */

@@ -271,7 +271,37 @@ export class DynamoStore implements RolloutStore {
     );
     return (out.Items ?? []).map((i) => ({ rolloutId: String(i.rolloutId), executionArn: String(i.executionArn) }));
   }
+
+  async watchLooks(rolloutId: string, executionArn: string): Promise<void> {
+    await this.send(`PutItem look ${rolloutId}`, () =>
+      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}`, rolloutId, executionArn } })),
+    );
+  }
+
+  async unwatchLooks(rolloutId: string): Promise<void> {
+    await this.send(`DeleteItem look ${rolloutId}`, () =>
+      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}` } })),
+    );
+  }
+
+  async lookers(): Promise<Array<{ rolloutId: string; executionArn: string }>> {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send('Query looks', () =>
+        this.doc.send(
+          new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': LOOKS }, ExclusiveStartKey: start }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => ({ rolloutId: String(i.rolloutId), executionArn: String(i.executionArn) }));
+  }
 }
+
+/** Partition of the lookout's registry: one item per running rollout with a sequential comparison. */
+const LOOKS = 'LOOKS';
 
 function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = item;

@@ -3,7 +3,7 @@ import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
 import { admitStart, describeOrigin } from './admission';
-import { requireAnalysis } from './analysis';
+import { hasSequentialComparison, requireAnalysis } from './analysis';
 import { cleanBaseline } from './clean-baseline';
 import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
@@ -107,12 +107,14 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
       spec,
     });
     await deps.store.watchAlarms(rolloutId, input.executionArn, spec.analysis.alarms);
+    if (hasSequentialComparison(spec)) await deps.store.watchLooks(rolloutId, input.executionArn);
     const message = `stable ${snapshot.stable} → canary ${snapshot.canary || '(the version the image deploy publishes)'} on ${keys.length} route(s), steps ${rollout.weights.join(' → ')}%${origin ? `; ${describeOrigin(origin)}` : ''}`;
     await deps.store.appendEvent(rolloutId, { at: now, kind: 'started', message });
     await deps.notifier.notify({ type: 'started', rolloutId, specName: spec.name, at: now, revision: start.data.revision, steps: rollout.weights.length, reason: message });
   } catch (error) {
     // Nothing was shifted: give the routes back so a retried Prepare or the next rollout can start.
     await deps.store.unwatchAlarms(rolloutId, spec.analysis.alarms).catch(() => undefined);
+    await deps.store.unwatchLooks(rolloutId).catch(() => undefined);
     await deps.store.releaseLocks(keys, rolloutId).catch(() => undefined);
     throw error;
   }

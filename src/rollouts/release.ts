@@ -4,7 +4,7 @@ import type { Deps } from './deps';
 import type { ExecutionState } from './state';
 
 /**
- * Gives back a finished rollout's route locks and alarm watches (after Promote, FinishPromotion,
+ * Gives back a finished rollout's route locks, alarm watches and lookout registration (after Promote, FinishPromotion,
  * Rollback or ScaleDownCanary). Every failure throws: the state machine retries this Task until
  * it is done, and both calls are idempotent (a release deletes only locks this rollout holds).
  */
@@ -12,6 +12,7 @@ export async function releaseRollout(state: ExecutionState, deps: Deps): Promise
   const r = state.rollout;
   const keys = r.snapshot.routes.map((x) => x.key);
   await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
+  await deps.store.unwatchLooks(r.id);
   await deps.store.releaseLocks(keys, r.id);
   return { released: keys };
 }
@@ -36,6 +37,7 @@ export async function releaseFailedStart(raw: { spec?: unknown }, executionName:
     throw error;
   }
   await deps.store.unwatchAlarms(executionName, spec.analysis.alarms);
+  await deps.store.unwatchLooks(executionName);
   await deps.store.releaseLocks(keys, executionName);
   return { released: keys };
 }

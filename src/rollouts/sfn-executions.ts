@@ -6,7 +6,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { classifyAwsError } from '../shared/errors';
-import { TaskNotWaitingError, type ExecutionControl } from './executions';
+import { TaskNotWaitingError, type BakeInProgress, type ExecutionControl } from './executions';
 
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -49,8 +49,22 @@ export class SfnExecutions implements ExecutionControl {
    * before any TaskStateExited means the execution is baking now, and its parameters hold the token.
    */
   async findBakeToken(executionArn: string): Promise<string | undefined> {
+    return (await this.walkBake(executionArn, false))?.token;
+  }
+
+  /**
+   * Like findBakeToken, then reads on to the Bake's TaskStateEntered (just older than its
+   * TaskScheduled, also after a retried PutEvents): its input is the state the bake started with.
+   */
+  async findBake(executionArn: string): Promise<BakeInProgress | undefined> {
+    const found = await this.walkBake(executionArn, true);
+    return found?.state === undefined ? undefined : { token: found.token, state: found.state };
+  }
+
+  private async walkBake(executionArn: string, withState: boolean): Promise<{ token: string; state?: unknown } | undefined> {
     let nextToken: string | undefined;
     let pages = 0;
+    let token: string | undefined;
     do {
       const out = await this.client
         .send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50, nextToken, includeExecutionData: true }))
@@ -58,13 +72,22 @@ export class SfnExecutions implements ExecutionControl {
           throw classifyAwsError(error, `GetExecutionHistory ${executionArn}`);
         });
       for (const event of out.events ?? []) {
-        if (event.type === 'TaskStateExited' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') return undefined;
-        const scheduled = event.taskScheduledEventDetails;
-        if (event.type === 'TaskScheduled' && scheduled?.resource === 'putEvents.waitForTaskToken') {
-          const params = JSON.parse(scheduled.parameters ?? '{}') as { Entries?: Array<{ Detail?: { taskToken?: string } | string }> };
-          const detail = params.Entries?.[0]?.Detail;
-          const parsed = typeof detail === 'string' ? (JSON.parse(detail) as { taskToken?: string }) : detail;
-          return parsed?.taskToken;
+        if (token === undefined) {
+          if (event.type === 'TaskStateExited' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') return undefined;
+          const scheduled = event.taskScheduledEventDetails;
+          if (event.type === 'TaskScheduled' && scheduled?.resource === 'putEvents.waitForTaskToken') {
+            const params = JSON.parse(scheduled.parameters ?? '{}') as { Entries?: Array<{ Detail?: { taskToken?: string } | string }> };
+            const detail = params.Entries?.[0]?.Detail;
+            const parsed = typeof detail === 'string' ? (JSON.parse(detail) as { taskToken?: string }) : detail;
+            if (!parsed?.taskToken) return undefined;
+            token = parsed.taskToken;
+            if (!withState) return { token };
+          }
+        } else if (event.type === 'TaskStateEntered') {
+          const entered = event.stateEnteredEventDetails;
+          // Input cut short (CloudWatch-logged histories only) or absent: no state to judge, as if not baking.
+          if (!entered?.input || entered.inputDetails?.truncated) return undefined;
+          return { token, state: JSON.parse(entered.input) as unknown };
         }
       }
       nextToken = out.nextToken;

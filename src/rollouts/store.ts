@@ -31,6 +31,13 @@ export interface RolloutStore {
   watchAlarms(rolloutId: string, executionArn: string, alarms: string[]): Promise<void>;
   unwatchAlarms(rolloutId: string, alarms: string[]): Promise<void>;
   watchersOf(alarm: string): Promise<Array<{ rolloutId: string; executionArn: string }>>;
+
+  /** Remembers a running rollout whose bakes the lookout looks into (it has a sequential comparison). */
+  watchLooks(rolloutId: string, executionArn: string): Promise<void>;
+  /** Forgets it; idempotent. */
+  unwatchLooks(rolloutId: string): Promise<void>;
+  /** Every rollout the lookout looks at. */
+  lookers(): Promise<Array<{ rolloutId: string; executionArn: string }>>;
 }
 
 /** Shared lock decision so both stores refuse and take over the same way. */
@@ -63,6 +70,7 @@ export class MemoryStore implements RolloutStore {
   private readonly rollouts = new Map<string, RolloutRecord>();
   private readonly events = new Map<string, RolloutEvent[]>();
   private readonly watches = new Map<string, Map<string, string>>();
+  private readonly looks = new Map<string, string>();
 
   async acquireLocks(keys: string[], holder: Omit<LockHolder, 'key' | 'acquiredAt'>, isRunning: IsRunning): Promise<void> {
     const taken: string[] = [];
@@ -153,5 +161,17 @@ export class MemoryStore implements RolloutStore {
 
   async watchersOf(alarm: string): Promise<Array<{ rolloutId: string; executionArn: string }>> {
     return [...(this.watches.get(alarm) ?? new Map<string, string>()).entries()].map(([rolloutId, executionArn]) => ({ rolloutId, executionArn }));
+  }
+
+  async watchLooks(rolloutId: string, executionArn: string): Promise<void> {
+    this.looks.set(rolloutId, executionArn);
+  }
+
+  async unwatchLooks(rolloutId: string): Promise<void> {
+    this.looks.delete(rolloutId);
+  }
+
+  async lookers(): Promise<Array<{ rolloutId: string; executionArn: string }>> {
+    return [...this.looks.entries()].map(([rolloutId, executionArn]) => ({ rolloutId, executionArn }));
   }
 }

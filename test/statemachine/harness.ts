@@ -2,6 +2,8 @@ import type { RouteSpec } from '@aws-sdk/client-app-mesh';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
 import { RecordingNotifier } from '../../src/approvals/notifier';
 import { LocalEngine, type LocalEngineOptions, type LocalExecution } from '../../src/local/engine';
+import { HANDLERS, localContext } from '../../src/local/handlers';
+import type { LookoutResult } from '../../src/rollouts/look';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
@@ -45,11 +47,18 @@ export class Harness {
   readonly notifier = new RecordingNotifier();
   readonly engine: LocalEngine;
   readonly deps: Deps;
+  /** What every run of the lookout (startLookout) returned, in order. */
+  readonly lookouts: LookoutResult[] = [];
+  /** Errors the lookout handler threw (a test asserts there are none). */
+  readonly lookoutErrors: unknown[] = [];
+  private lookout?: NodeJS.Timeout;
+  private readonly timeScale: number;
 
   constructor(options: LocalEngineOptions = {}) {
     this.alarms.set('user-service-5xx', 'OK');
     this.alarms.set('user-service-p99', 'OK');
     // Bakes of 60 s run in 300 ms: the same state machine, a faster clock for callbacks only.
+    this.timeScale = options.timeScale ?? 0.005;
     this.engine = new LocalEngine({ timeScale: 0.005, retryIntervalMs: 5, ...options });
     this.deps = {
       store: this.store,
@@ -64,6 +73,23 @@ export class Harness {
 
   start(spec: Record<string, unknown> = specInput(), extra: Record<string, unknown> = {}, name?: string): LocalExecution {
     return this.engine.start({ spec, ...extra }, name);
+  }
+
+  /**
+   * Runs the real lookout handler every `tickSeconds` of the engine's scaled clock, as its
+   * EventBridge schedule does in AWS (once a minute). One run at a time.
+   */
+  startLookout(tickSeconds = 60): void {
+    let running = false;
+    const event = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {}, tickSeconds };
+    this.lookout = setInterval(() => {
+      if (running) return;
+      running = true;
+      void (HANDLERS.look!(event, localContext('look')) as Promise<LookoutResult>)
+        .then((r) => this.lookouts.push(r))
+        .catch((error: unknown) => this.lookoutErrors.push(error))
+        .finally(() => (running = false));
+    }, tickSeconds * 1000 * this.timeScale);
   }
 
   /** Resolves when the predicate holds; polls the fakes (they change as the execution runs). */
@@ -81,6 +107,7 @@ export class Harness {
 
   /** Stops every execution still running (a test that failed halfway) and restores the SDK mocks. */
   close(): void {
+    clearInterval(this.lookout);
     this.engine.close();
     configureDeps(undefined);
     this.mesh.restore();

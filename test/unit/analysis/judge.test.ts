@@ -74,6 +74,27 @@ describe('judge', () => {
       expect(third.summary).toBe('user-5xx in ALARM (failed check 3 of threshold 3)');
     });
 
+    it('rolls back at once on a sequential regression whatever the threshold, which still applies to the other checks', () => {
+      // Prepare: a sequential comparison's evidence crossed 1/α; a plain alarm fails beside it in the second case.
+      const sequential: CheckResult = {
+        name: 'compare errorRate',
+        kind: 'compare',
+        state: 'ALARM',
+        reason: 'sequential: regression',
+        evidence: { sequential: { decision: 'regression', alpha: 0.05, logE: 3.2, boundary: 3.0, upperDifference: null, trajectory: [] } },
+      };
+      const rules = policy({ threshold: 3 });
+
+      // Act
+      const regression = judge([ok('user-5xx'), sequential], rules, FRESH);
+      const plainAlarm = judge([alarm('user-5xx'), { ...sequential, state: 'OK', evidence: { sequential: { ...sequential.evidence!.sequential!, decision: 'continue' } } }], rules, FRESH);
+
+      // Assess
+      expect(regression.verdict).toBe('failed');
+      expect(regression.summary).toMatch(/sequential test's regression rolls back at once; threshold 3 is for the other checks/);
+      expect(plainAlarm.verdict).toBe('inconclusive');
+    });
+
     it('keeps earlier failed checks after a healthy judgement', () => {
       // Prepare
       const rules = policy({ threshold: 2 });

@@ -13,7 +13,7 @@ function deps(notifier: RecordingNotifier, store: MemoryStore): Deps {
     store,
     notifier,
     now: () => new Date('2025-06-01T12:00:00.000Z'),
-    executions: { isRunning: async () => true, sendTaskSuccess: jest.fn(), sendTaskFailure: jest.fn(), findBakeToken: async () => undefined },
+    executions: { isRunning: async () => true, sendTaskSuccess: jest.fn(), sendTaskFailure: jest.fn(), findBakeToken: async () => undefined, findBake: async () => undefined },
     routerFor: () => {
       throw new Error('unused');
     },

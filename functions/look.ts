@@ -1,0 +1,16 @@
+import '../src/rollouts/traffic-ports';
+import { z } from 'zod';
+import { lookIntoBakes } from '../src/rollouts/look';
+import { lambda } from '../src/shared/lambda';
+
+/**
+ * EventBridge's `Scheduled Event` of the lookout's rule (rate(1 minute)). The local runner runs
+ * it more often and says so in `tickSeconds`.
+ */
+const ScheduledEventSchema = z.looseObject({ 'detail-type': z.literal('Scheduled Event'), tickSeconds: z.number().positive().max(3600).optional() });
+
+/** Seconds between two runs of the lookout in AWS: the schedule's rate. */
+const TICK_SECONDS = 60;
+
+/** The lookout: looks into the bakes of rollouts with sequential comparisons and ends them early when the evidence decides. */
+export const handler = lambda('look', ScheduledEventSchema, (event, deps) => lookIntoBakes(deps, { tickSeconds: event.tickSeconds ?? TICK_SECONDS }));

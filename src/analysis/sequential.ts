@@ -142,6 +142,21 @@ export function updateSequential(state: SequentialState, period: PeriodCounts, e
   };
 }
 
+/**
+ * Log-likelihood ratio of one period's split of events between the versions, rate ratio e^d
+ * against 1, in the model above (the term every grid point's running sum adds up). 0 when the
+ * period has no events or one version had no traffic. The bench's oracle (an SPRT that knows the
+ * true ratio) folds this with the true d.
+ */
+export function periodLogLikelihoodRatio(period: PeriodCounts, event: SequentialEvent, d: number): number {
+  const nc = period.canary.requests;
+  const ns = period.stable.requests;
+  const xc = eventsOf(period.canary, event);
+  const total = xc + eventsOf(period.stable, event);
+  if (!(total > 0 && nc > 0 && ns > 0)) return 0;
+  return xc * d - total * logAddShare(nc / (nc + ns), d);
+}
+
 /** log(s·e^δ + 1 − s), computed without overflow. */
 function logAddShare(s: number, d: number): number {
   if (d <= 0) return Math.log1p(s * Math.expm1(d));

@@ -8,7 +8,7 @@ import type { PeriodCounts } from '../../src/analysis/counts';
 import { describeBake, planRollout } from '../../src/plan';
 import { estimateRolloutCost, formatUsd } from '../../src/plan/cost';
 import { parseSpec } from '../../src/spec';
-import { decideSequential, initialSequentialState, periodLogLikelihoodRatio, updateSequential, type SequentialState } from '../../src/analysis/sequential';
+import { decideSequential, initialSequentialState, periodLogLikelihoodRatio, updateSequential, type SequentialEvidence, type SequentialState } from '../../src/analysis/sequential';
 import { fixedHorizonSeconds, normalQuantile, zTestRejects } from '../lib/baselines';
 import { rng, simulatePeriods } from '../lib/simulate';
 import { formatSummary, markdownTable, median, summarize, type Summary } from '../lib/stats';
@@ -167,6 +167,7 @@ function measureCell(o: JudgeOptions, share: number, stableRate: number, canaryR
     const stream = simulatePeriods({ rps: o.rps, periodSeconds: o.periodSeconds, stableRate, canaryRate, steps: [{ share, periods }] }, random);
     const watched = Math.ceil(o.horizonSeconds / o.periodSeconds);
     let state: SequentialState = initialSequentialState();
+    let previous: SequentialEvidence | undefined;
     let detected: number | undefined;
     let calledNotWorse: number | undefined;
     let naiveAt: number | undefined;
@@ -178,7 +179,8 @@ function measureCell(o: JudgeOptions, share: number, stableRate: number, canaryR
       const t = (i + 1) * o.periodSeconds;
       if (i < watched) {
         if (detected === undefined) {
-          const d = decideSequential(state, healthy && calledNotWorse === undefined ? { alpha: o.alpha, margin: o.margin } : { alpha: o.alpha });
+          const d = decideSequential(state, healthy && calledNotWorse === undefined ? { alpha: o.alpha, margin: o.margin } : { alpha: o.alpha }, previous);
+          previous = d;
           if (d.decision === 'regression') detected = t;
           if (d.decision === 'not-worse') calledNotWorse = t;
         }
@@ -230,6 +232,8 @@ function measureRollout(o: JudgeOptions, stableRate: number, seed: number): Roll
   let rollbacks = 0;
   for (let r = 0; r < runs; r++) {
     let state = initialSequentialState();
+    // The whole trajectory decides, as in judgeSequential: the largest evidence and the smallest bound so far.
+    let previous: SequentialEvidence | undefined;
     let seconds = 0;
     let looks = 0;
     let rolledBack = false;
@@ -239,7 +243,8 @@ function measureRollout(o: JudgeOptions, stableRate: number, seed: number): Roll
         state = updateSequential(state, period, 'errors');
         looks++;
         seconds += look;
-        const d = decideSequential(state, { alpha: o.alpha, margin: o.margin });
+        const d = decideSequential(state, { alpha: o.alpha, margin: o.margin }, previous);
+        previous = d;
         if (d.decision === 'regression') rolledBack = true;
         else if (elapsed >= min && d.decision === 'not-worse') break;
       }

@@ -95,11 +95,16 @@ export type SequentialDecision = 'regression' | 'not-worse' | 'continue';
 /** One look's evidence: what the report plots and `canaryctl status` prints. */
 export interface SequentialEvidence {
   decision: SequentialDecision;
-  /** log of the regression e-value (mixture likelihood ratio); rollback when ≥ `boundary`. */
+  /** log of the regression e-value (mixture likelihood ratio) at this look. */
   logE: number;
+  /** Largest `logE` at this look or any look before it that was passed in: rollback when ≥ `boundary`. */
+  peakLogE: number;
   /** log(1/α). */
   boundary: number;
-  /** Always-valid upper bound of canary − stable rate (fraction); Infinity until the data bound it. */
+  /**
+   * Always-valid upper bound of canary − stable rate (fraction): the smallest at this look or any
+   * look before it that was passed in; Infinity until the data bound it (and without a margin).
+   */
   upperDifference: number;
   margin?: number;
   canaryRate: number;
@@ -239,21 +244,29 @@ export function differenceUpperBound(state: SequentialState, alpha: number): num
 }
 
 /**
- * Decides at one look. `regression` when the e-value reaches 1/α (false-rollback rate ≤ α however
- * often this is called); `not-worse` when a margin is set and the always-valid bound on
- * canary − stable is below it; `continue` otherwise.
+ * Decides at one look, from the whole trajectory when `previous` (the evidence of the look before,
+ * same α) is passed. `regression` when the e-value reached 1/α at this look or any before it: by
+ * Ville's inequality P(sup_t M_t ≥ 1/α) ≤ α under the null, so the running maximum keeps the
+ * false-rollback rate ≤ α however often this is called, and makes the decision monotone (once a
+ * regression, always one, even if later periods pull the e-value back down). `not-worse` when a
+ * margin is set and the smallest always-valid bound on canary − stable so far is below it (the
+ * running intersection of a confidence sequence is one too); `continue` otherwise.
  */
-export function decideSequential(state: SequentialState, policy: SequentialPolicy): SequentialEvidence {
+export function decideSequential(state: SequentialState, policy: SequentialPolicy, previous?: SequentialEvidence): SequentialEvidence {
   if (!(policy.alpha > 0 && policy.alpha < 1)) throw new RangeError(`alpha must be between 0 and 1, got ${policy.alpha}`);
   const logE = regressionLogE(state);
   const boundary = Math.log(1 / policy.alpha);
-  const upperDifference = policy.margin === undefined ? Number.POSITIVE_INFINITY : differenceUpperBound(state, policy.alpha);
+  // A crossing at another α is no evidence at this one.
+  if (previous !== undefined && previous.boundary !== boundary) throw new RangeError(`previous evidence was decided at α ${Math.exp(-previous.boundary)}, not ${policy.alpha}`);
+  const peakLogE = Math.max(logE, previous?.peakLogE ?? Number.NEGATIVE_INFINITY);
+  const upperDifference = policy.margin === undefined ? Number.POSITIVE_INFINITY : Math.min(differenceUpperBound(state, policy.alpha), previous?.upperDifference ?? Number.POSITIVE_INFINITY);
   let decision: SequentialDecision = 'continue';
-  if (logE >= boundary) decision = 'regression';
+  if (peakLogE >= boundary) decision = 'regression';
   else if (policy.margin !== undefined && upperDifference < policy.margin) decision = 'not-worse';
   return {
     decision,
     logE,
+    peakLogE,
     boundary,
     upperDifference,
     ...(policy.margin === undefined ? {} : { margin: policy.margin }),

@@ -146,6 +146,23 @@ describe('sequential judge', () => {
       expect(decideSequential(atFifty, { alpha: ALPHA }).decision).toBe('continue');
     });
 
+    it('carries the largest evidence of the looks before into the decision, and refuses one decided at another α', () => {
+      // Prepare: a look that crosses, then a look whose own counts do not.
+      const crossing = updateSequential(initialSequentialState(), period([1000, 10], [9000, 10]), 'errors');
+      const calmer = updateSequential(crossing, period([5000, 10], [5000, 60]), 'errors');
+      const first = decideSequential(crossing, { alpha: ALPHA });
+      // Act
+      const alone = decideSequential(calmer, { alpha: ALPHA });
+      const withPath = decideSequential(calmer, { alpha: ALPHA }, first);
+      // Assess
+      expect(first.decision).toBe('regression');
+      expect(alone.decision).toBe('continue');
+      expect(withPath.decision).toBe('regression');
+      expect(withPath.logE).toBe(alone.logE);
+      expect(withPath.peakLogE).toBe(first.logE);
+      expect(() => decideSequential(calmer, { alpha: 0.01 }, first)).toThrow(/α/);
+    });
+
     it('rejects counts that cannot be, naming the field', () => {
       expect(() => updateSequential(initialSequentialState(), period([10, -1], [10, 0]), 'errors')).toThrow(/canary\.errors/);
       expect(() => updateSequential(initialSequentialState(), period([10, 11], [10, 0]), 'errors')).toThrow(/more errors than requests/);

@@ -61,10 +61,10 @@ export function judgeSequential(compare: CompareCheck, allPeriods: PeriodCounts[
   const what = compare.metric === 'errorRate' ? 'errors' : `slower than ${compare.over}ms`;
   const bound = finite(evidence.upperDifference);
   const peak = evidence.peakLogE;
-  const now = evidence.logE < peak ? ` (${fmt(Math.exp(evidence.logE))} now: a crossing stands)` : '';
+  const now = evidence.logE < peak ? `; ${fmt(Math.exp(evidence.logE))} now, a crossing stands` : '';
   const decided =
     evidence.decision === 'regression'
-      ? `regression: evidence ${fmt(Math.exp(peak))} ≥ 1/α = ${fmt(1 / alpha)}, crossed ${crossedAt}s after the start${now}`
+      ? `regression: evidence ${fmt(Math.exp(peak))} (crossed ${crossedAt}s after the start${now}) ≥ 1/α = ${fmt(1 / alpha)}`
       : evidence.decision === 'not-worse'
         ? `not worse: canary − stable ≤ ${points(bound!)} < margin ${points(margin!)}`
         : `continue: evidence ${fmt(Math.exp(evidence.logE))}${evidence.logE < peak ? ` (at most ${fmt(Math.exp(peak))} so far)` : ''} < 1/α = ${fmt(1 / alpha)}${margin === undefined ? '' : `, canary − stable ≤ ${bound === null ? '∞' : points(bound)} (margin ${points(margin)})`}`;

@@ -1,6 +1,7 @@
 /**
  * Bench section `judge`: the sequential judge on simulated count streams with a known truth, against
  * (a) the same z-test applied at every look and (b) a fixed-horizon z-test sized for 80 % power,
+ * beside an oracle (an SPRT told the true rate ratio: the best a valid sequential test can do),
  * and a healthy 4-step rollout with `bake: {min, max}` against fixed bakes of `max`. Pure
  * computation, seeded: the same arguments give the same figures.
  */

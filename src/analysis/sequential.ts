@@ -26,7 +26,9 @@ import type { PeriodCounts, VersionCounts } from './counts';
  *
  * - Regression: mixture over ρ > 1 against ρ = 1. Valid for the whole null ρ ≤ 1: the family is
  *   exponential in δ = log ρ, and a likelihood ratio of a larger δ against a smaller one has
- *   expectation ≤ 1 under anything smaller still (convexity of the log-partition).
+ *   expectation ≤ 1 under anything smaller still (convexity of the log-partition). The decision
+ *   takes the largest e-value of every look so far (Ville bounds the running maximum), so a
+ *   regression once found stands, and "not worse" the smallest bound so far.
  * - Not worse: "canary − stable < margin" needs an upper bound on the difference of rates. It is
  *   `p_s·(ρ − 1) ≤ S·(U − 1)` with U an always-valid upper confidence bound on ρ (one one-sided
  *   test per grid point) and S one on the stable's rate; or simply the canary's own rate bound.

@@ -12,19 +12,27 @@ export interface SequentialCheckEvidence {
   decision: SequentialDecision;
   alpha: number;
   margin?: number;
-  /** log e-value against "canary not worse than stable", and the rollback boundary log(1/α). */
+  /**
+   * Largest log e-value against "canary not worse than stable" of any period since the rollout
+   * started (the decision compares it with the boundary: Ville's inequality covers the running
+   * maximum), and the rollback boundary log(1/α). The trajectory holds each period's own value.
+   */
   logE: number;
   boundary: number;
-  /** Always-valid upper bound of canary − stable (fraction); null while unbounded. */
+  /** Seconds since the rollout started at the end of the first period whose evidence reached the boundary. */
+  crossedAt?: number;
+  /** Smallest always-valid upper bound of canary − stable (fraction) of any period so far; null while unbounded. */
   upperDifference: number | null;
-  /** One point per period since the rollout started: [seconds since the rollout started, logE, upper bound or null]. */
+  /** One point per period since the rollout started: [seconds since the rollout started, that period's logE, the bound in force then (smallest so far) or null]. */
   trajectory: Array<[number, number, number | null]>;
 }
 
 /**
  * Judges a `test: sequential` comparison from every period since the rollout started (the
  * mixture likelihood-ratio test of Lindon, Sanden & Shirikian, KDD 2022: see sequential.ts).
- * ALARM when the evidence of a regression crossed 1/α; OK otherwise, with `decision` saying
+ * ALARM when the evidence of a regression crossed 1/α at any period since the rollout started,
+ * even if later periods pulled it back (valid by Ville's inequality, and monotone: a look with
+ * more periods never undoes a regression); OK otherwise, with `decision` saying
  * whether it is also "not worse" (below the margin) or only "continue". Never INSUFFICIENT_DATA:
  * low traffic simply is little evidence. The statistic is recomputed from the counts at every
  * look, so nothing has to be carried between looks and late CloudWatch datapoints count once.
@@ -38,10 +46,13 @@ export function judgeSequential(compare: CompareCheck, allPeriods: PeriodCounts[
   let state = initialSequentialState();
   const trajectory: SequentialCheckEvidence['trajectory'] = [];
   let evidence = decideSequential(state, { alpha, margin });
+  let crossedAt: number | undefined;
   for (const p of periods) {
     state = updateSequential(state, p, event);
-    evidence = decideSequential(state, { alpha, margin });
+    // Every period is a look: the decision carries the largest evidence and the smallest bound so far.
+    evidence = decideSequential(state, { alpha, margin }, evidence);
     const t = Math.max(0, Math.round((Date.parse(p.start) + p.periodSeconds * 1000 - rolloutStart) / 1000));
+    if (crossedAt === undefined && evidence.decision === 'regression') crossedAt = t;
     trajectory.push([t, round(evidence.logE), finite(evidence.upperDifference)]);
   }
   const inStep = periodsIn(allPeriods, window.start, window.end);
@@ -49,18 +60,21 @@ export function judgeSequential(compare: CompareCheck, allPeriods: PeriodCounts[
   const stable = sumCounts(periods, 'stable');
   const what = compare.metric === 'errorRate' ? 'errors' : `slower than ${compare.over}ms`;
   const bound = finite(evidence.upperDifference);
+  const peak = evidence.peakLogE;
+  const now = evidence.logE < peak ? `; ${fmt(Math.exp(evidence.logE))} now, a crossing stands` : '';
   const decided =
     evidence.decision === 'regression'
-      ? `regression: evidence ${fmt(Math.exp(evidence.logE))} ≥ 1/α = ${fmt(1 / alpha)}`
+      ? `regression: evidence ${fmt(Math.exp(peak))} (crossed ${crossedAt}s after the start${now}) ≥ 1/α = ${fmt(1 / alpha)}`
       : evidence.decision === 'not-worse'
         ? `not worse: canary − stable ≤ ${points(bound!)} < margin ${points(margin!)}`
-        : `continue: evidence ${fmt(Math.exp(evidence.logE))} < 1/α = ${fmt(1 / alpha)}${margin === undefined ? '' : `, canary − stable ≤ ${bound === null ? '∞' : points(bound)} (margin ${points(margin)})`}`;
+        : `continue: evidence ${fmt(Math.exp(evidence.logE))}${evidence.logE < peak ? ` (at most ${fmt(Math.exp(peak))} so far)` : ''} < 1/α = ${fmt(1 / alpha)}${margin === undefined ? '' : `, canary − stable ≤ ${bound === null ? '∞' : points(bound)} (margin ${points(margin)})`}`;
   const sequential: SequentialCheckEvidence = {
     decision: evidence.decision,
     alpha,
     ...(margin === undefined ? {} : { margin }),
-    logE: round(evidence.logE),
+    logE: round(peak),
     boundary: round(evidence.boundary),
+    ...(crossedAt === undefined ? {} : { crossedAt }),
     upperDifference: bound,
     trajectory: trajectory.length > MAX_TRAJECTORY ? thin(trajectory, MAX_TRAJECTORY) : trajectory,
   };

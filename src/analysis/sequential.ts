@@ -26,7 +26,9 @@ import type { PeriodCounts, VersionCounts } from './counts';
  *
  * - Regression: mixture over ρ > 1 against ρ = 1. Valid for the whole null ρ ≤ 1: the family is
  *   exponential in δ = log ρ, and a likelihood ratio of a larger δ against a smaller one has
- *   expectation ≤ 1 under anything smaller still (convexity of the log-partition).
+ *   expectation ≤ 1 under anything smaller still (convexity of the log-partition). The decision
+ *   takes the largest e-value of every look so far (Ville bounds the running maximum), so a
+ *   regression once found stands, and "not worse" the smallest bound so far.
  * - Not worse: "canary − stable < margin" needs an upper bound on the difference of rates. It is
  *   `p_s·(ρ − 1) ≤ S·(U − 1)` with U an always-valid upper confidence bound on ρ (one one-sided
  *   test per grid point) and S one on the stable's rate; or simply the canary's own rate bound.
@@ -51,6 +53,16 @@ function delta(i: number): number {
  * Alternatives of the regression test: every grid point with ρ > 1, weighted like a half-normal
  * prior on log ρ with scale 1 (most weight on the increases that matter, 1.2× to 5×, some
  * still on 20×), normalised to sum to 1.
+ *
+ * Kept after tuning (bench section `judge`, 1,000 seeded runs a cell): a mixture pays about
+ * −log(its weight near the true ratio) in evidence over an SPRT that knows the ratio, so weight
+ * moved to small increases is taken from larger ones. The best reshaped priors tried (half-normal
+ * scale 0.6 or 0.7, or half a normal at log ρ = 0.4 ± 0.25 plus half a half-normal of scale 1.2)
+ * found 1 % → 1.5 % only 7–9 % sooner on average (median 180/100/80 s → 160–170/90/70 s at
+ * 10/25/50 % share) but 0.1 % → 0.5 % 9–13 % later on average and 17–33 % later at the median
+ * (60/30/30 s → 70/40/40 s), and 0.1 % → 2 % at 10 % share 10 s → 20 s at the median; false
+ * rollbacks stayed ≤ 3.9 % either way. Not a clear win. At 1 % → 1.5 % this mixture takes
+ * 1.3–1.4× the oracle's median time: the most any prior could win back.
  */
 const REGRESSION_MIXTURE: ReadonlyArray<readonly [number, number]> = normalise(
   Array.from({ length: GRID_MAX }, (_, k) => [ZERO + k + 1, Math.exp(-((delta(ZERO + k + 1) / 1) ** 2) / 2)] as const),
@@ -95,11 +107,16 @@ export type SequentialDecision = 'regression' | 'not-worse' | 'continue';
 /** One look's evidence: what the report plots and `canaryctl status` prints. */
 export interface SequentialEvidence {
   decision: SequentialDecision;
-  /** log of the regression e-value (mixture likelihood ratio); rollback when ≥ `boundary`. */
+  /** log of the regression e-value (mixture likelihood ratio) at this look. */
   logE: number;
+  /** Largest `logE` at this look or any look before it that was passed in: rollback when ≥ `boundary`. */
+  peakLogE: number;
   /** log(1/α). */
   boundary: number;
-  /** Always-valid upper bound of canary − stable rate (fraction); Infinity until the data bound it. */
+  /**
+   * Always-valid upper bound of canary − stable rate (fraction): the smallest at this look or any
+   * look before it that was passed in; Infinity until the data bound it (and without a margin).
+   */
   upperDifference: number;
   margin?: number;
   canaryRate: number;
@@ -140,6 +157,21 @@ export function updateSequential(state: SequentialState, period: PeriodCounts, e
     ratioEvents: state.ratioEvents + (usable ? xc : 0),
     sums: usable ? state.sums.map((sum, i) => sum + total * logAddShare(s, delta(i))) : state.sums,
   };
+}
+
+/**
+ * Log-likelihood ratio of one period's split of events between the versions, rate ratio e^d
+ * against 1, in the model above (the term every grid point's running sum adds up). 0 when the
+ * period has no events or one version had no traffic. The bench's oracle (an SPRT that knows the
+ * true ratio) folds this with the true d.
+ */
+export function periodLogLikelihoodRatio(period: PeriodCounts, event: SequentialEvent, d: number): number {
+  const nc = period.canary.requests;
+  const ns = period.stable.requests;
+  const xc = eventsOf(period.canary, event);
+  const total = xc + eventsOf(period.stable, event);
+  if (!(total > 0 && nc > 0 && ns > 0)) return 0;
+  return xc * d - total * logAddShare(nc / (nc + ns), d);
 }
 
 /** log(s·e^δ + 1 − s), computed without overflow. */
@@ -224,21 +256,29 @@ export function differenceUpperBound(state: SequentialState, alpha: number): num
 }
 
 /**
- * Decides at one look. `regression` when the e-value reaches 1/α (false-rollback rate ≤ α however
- * often this is called); `not-worse` when a margin is set and the always-valid bound on
- * canary − stable is below it; `continue` otherwise.
+ * Decides at one look, from the whole trajectory when `previous` (the evidence of the look before,
+ * same α) is passed. `regression` when the e-value reached 1/α at this look or any before it: by
+ * Ville's inequality P(sup_t M_t ≥ 1/α) ≤ α under the null, so the running maximum keeps the
+ * false-rollback rate ≤ α however often this is called, and makes the decision monotone (once a
+ * regression, always one, even if later periods pull the e-value back down). `not-worse` when a
+ * margin is set and the smallest always-valid bound on canary − stable so far is below it (the
+ * running intersection of a confidence sequence is one too); `continue` otherwise.
  */
-export function decideSequential(state: SequentialState, policy: SequentialPolicy): SequentialEvidence {
+export function decideSequential(state: SequentialState, policy: SequentialPolicy, previous?: SequentialEvidence): SequentialEvidence {
   if (!(policy.alpha > 0 && policy.alpha < 1)) throw new RangeError(`alpha must be between 0 and 1, got ${policy.alpha}`);
   const logE = regressionLogE(state);
   const boundary = Math.log(1 / policy.alpha);
-  const upperDifference = policy.margin === undefined ? Number.POSITIVE_INFINITY : differenceUpperBound(state, policy.alpha);
+  // A crossing at another α is no evidence at this one.
+  if (previous !== undefined && previous.boundary !== boundary) throw new RangeError(`previous evidence was decided at α ${Math.exp(-previous.boundary)}, not ${policy.alpha}`);
+  const peakLogE = Math.max(logE, previous?.peakLogE ?? Number.NEGATIVE_INFINITY);
+  const upperDifference = policy.margin === undefined ? Number.POSITIVE_INFINITY : Math.min(differenceUpperBound(state, policy.alpha), previous?.upperDifference ?? Number.POSITIVE_INFINITY);
   let decision: SequentialDecision = 'continue';
-  if (logE >= boundary) decision = 'regression';
+  if (peakLogE >= boundary) decision = 'regression';
   else if (policy.margin !== undefined && upperDifference < policy.margin) decision = 'not-worse';
   return {
     decision,
     logE,
+    peakLogE,
     boundary,
     upperDifference,
     ...(policy.margin === undefined ? {} : { margin: policy.margin }),

@@ -1,4 +1,5 @@
 import type { PeriodCounts } from '../../../src/analysis/counts';
+import { decideSequential, initialSequentialState, updateSequential } from '../../../src/analysis/sequential';
 import { judgeSequential, MAX_TRAJECTORY } from '../../../src/analysis/sequential-check';
 import { CompareSchema, type CompareCheck } from '../../../src/spec';
 
@@ -7,6 +8,18 @@ const MIN = 60_000;
 
 function compare(input: Record<string, unknown>): CompareCheck {
   return CompareSchema.parse(input);
+}
+
+type Row = [number, number, number, number];
+
+function repeat(n: number, row: Row): Row[] {
+  return Array.from({ length: n }, () => row);
+}
+
+/** The decision from the counts of the last look alone (the judge before it used the whole trajectory). */
+function lastLookOnly(counts: PeriodCounts[], margin?: number): string {
+  const state = counts.reduce((st, p) => updateSequential(st, p, 'errors'), initialSequentialState());
+  return decideSequential(state, { alpha: 0.05, margin }).decision;
 }
 
 /** One period per minute from T0: [canary requests, canary errors, stable requests, stable errors]. */
@@ -83,6 +96,50 @@ describe('judgeSequential', () => {
     expect(result.evidence!.sequential!.decision).toBe('continue');
     // Nothing known: the canary's rate may be anything up to 100 %.
     expect(result.evidence!.sequential!.upperDifference).toBe(1);
+  });
+
+  describe('decides from the whole trajectory', () => {
+    // Two minutes at 10 % share where the canary has a third of the errors (alarming), then six where it has 5 % of them.
+    const crossThenDrop = periods([...repeat(2, [1000, 6, 9000, 12]), ...repeat(6, [1000, 3, 9000, 60])]);
+
+    it('stays a regression once the evidence crossed 1/α, even when later periods pull it back under', () => {
+      // Prepare: the last look's counts alone no longer cross.
+      expect(lastLookOnly(crossThenDrop)).toBe('continue');
+
+      // Act
+      const result = judgeSequential(compare({ metric: 'errorRate', test: 'sequential' }), crossThenDrop, { start: T0, end: T0 + 8 * MIN }, T0);
+
+      // Assess
+      const s = result.evidence!.sequential!;
+      expect(result.state).toBe('ALARM');
+      expect(s.decision).toBe('regression');
+      expect(s.crossedAt).toBe(120);
+      expect(s.logE).toBeGreaterThanOrEqual(s.boundary);
+      expect(s.trajectory.at(-1)![1]).toBeLessThan(s.boundary);
+      expect(result.reason).toMatch(/regression: evidence [\d.]+ \(crossed 120s after the start; [\d.]+ now, a crossing stands\) ≥ 1\/α = 20$/);
+    });
+
+    it('never undoes a regression as more periods arrive', () => {
+      const states = crossThenDrop.map((_, i) => judgeSequential(compare({ metric: 'errorRate', test: 'sequential' }), crossThenDrop.slice(0, i + 1), { start: T0, end: T0 + (i + 1) * MIN }, T0).state);
+      expect(states).toEqual(['OK', 'ALARM', 'ALARM', 'ALARM', 'ALARM', 'ALARM', 'ALARM', 'ALARM']);
+    });
+
+    it('keeps "not worse" once the smallest always-valid bound so far is under the margin', () => {
+      // Prepare: ten quiet minutes bound canary − stable under 0.2 points; then both versions err at 10 %,
+      // which widens the bound of the last look alone beyond the margin.
+      const counts = periods([...repeat(10, [6000, 6, 6000, 6]), ...repeat(3, [6000, 600, 6000, 600])]);
+      expect(lastLookOnly(counts, 0.002)).toBe('continue');
+
+      // Act
+      const result = judgeSequential(compare({ metric: 'errorRate', test: 'sequential', margin: '0.2%' }), counts, { start: T0, end: T0 + 13 * MIN }, T0);
+
+      // Assess
+      const s = result.evidence!.sequential!;
+      expect(s.decision).toBe('not-worse');
+      expect(s.upperDifference!).toBeLessThan(0.002);
+      const bounds = s.trajectory.map(([, , u]) => u ?? Number.POSITIVE_INFINITY);
+      expect(bounds).toEqual([...bounds].sort((a, b) => b - a));
+    });
   });
 
   it('keeps at most MAX_TRAJECTORY points, the first and the last among them', () => {

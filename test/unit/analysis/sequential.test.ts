@@ -5,6 +5,7 @@ import {
   decideSequential,
   GRID_SIZE,
   initialSequentialState,
+  periodLogLikelihoodRatio,
   rateUpperBound,
   regressionLogE,
   updateSequential,
@@ -145,10 +146,46 @@ describe('sequential judge', () => {
       expect(decideSequential(atFifty, { alpha: ALPHA }).decision).toBe('continue');
     });
 
+    it('carries the largest evidence of the looks before into the decision, and refuses one decided at another α', () => {
+      // Prepare: a look that crosses, then a look whose own counts do not.
+      const crossing = updateSequential(initialSequentialState(), period([1000, 10], [9000, 10]), 'errors');
+      const calmer = updateSequential(crossing, period([5000, 10], [5000, 60]), 'errors');
+      const first = decideSequential(crossing, { alpha: ALPHA });
+      // Act
+      const alone = decideSequential(calmer, { alpha: ALPHA });
+      const withPath = decideSequential(calmer, { alpha: ALPHA }, first);
+      // Assess
+      expect(first.decision).toBe('regression');
+      expect(alone.decision).toBe('continue');
+      expect(withPath.decision).toBe('regression');
+      expect(withPath.logE).toBe(alone.logE);
+      expect(withPath.peakLogE).toBe(first.logE);
+      expect(() => decideSequential(calmer, { alpha: 0.01 }, first)).toThrow(/α/);
+    });
+
     it('rejects counts that cannot be, naming the field', () => {
       expect(() => updateSequential(initialSequentialState(), period([10, -1], [10, 0]), 'errors')).toThrow(/canary\.errors/);
       expect(() => updateSequential(initialSequentialState(), period([10, 11], [10, 0]), 'errors')).toThrow(/more errors than requests/);
       expect(() => decideSequential(initialSequentialState(), { alpha: 1 })).toThrow(/alpha/);
+    });
+  });
+
+  describe('periodLogLikelihoodRatio', () => {
+    it("is the log ratio of the binomial likelihoods of the canary's share of a period's events, ratio ρ against 1", () => {
+      // Prepare: 10 % canary traffic, 7 of 20 errors on the canary, ρ = 3.
+      const p = period([1000, 7], [9000, 13]);
+      const s = 0.1;
+      const theta = (s * 3) / (s * 3 + 1 - s);
+      // Act
+      const llr = periodLogLikelihoodRatio(p, 'errors', Math.log(3));
+      // Assess: x·log(θ/s) + (N − x)·log((1 − θ)/(1 − s)).
+      expect(llr).toBeCloseTo(7 * Math.log(theta / s) + 13 * Math.log((1 - theta) / (1 - s)), 10);
+      expect(llr).toBeGreaterThan(0);
+    });
+
+    it('says nothing about a period without events or with one version idle', () => {
+      expect(periodLogLikelihoodRatio(period([1000, 0], [9000, 0]), 'errors', Math.log(2))).toBe(0);
+      expect(periodLogLikelihoodRatio(period([0, 0], [9000, 5]), 'errors', Math.log(2))).toBe(0);
     });
   });
 

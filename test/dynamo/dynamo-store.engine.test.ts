@@ -143,6 +143,27 @@ describe('DynamoStore on a real DynamoDB engine', () => {
     });
   });
 
+  describe('lookout registry', () => {
+    it('lists every registered rollout across result pages, once each, until unregistered', async () => {
+      // Prepare: more registrations than one Query page holds (1 MB) would be unusual; long ARNs make a few pages.
+      const pad = 'x'.repeat(2000);
+      const ids = Array.from({ length: 600 }, (_, i) => `r${i}`);
+      for (const id of ids) await store.watchLooks(id, `arn:aws:states:us-east-1:123456789012:execution:rollout:${id}:${pad}`);
+      await store.watchLooks('r1', 'arn:again');
+
+      // Act
+      const before = await store.lookers();
+      for (const id of ids.slice(0, 300)) await store.unwatchLooks(id);
+      await store.unwatchLooks('never-registered');
+      const after = await store.lookers();
+
+      // Assess
+      expect(before.map((l) => l.rolloutId).sort()).toEqual([...ids].sort());
+      expect(before.find((l) => l.rolloutId === 'r1')!.executionArn).toBe('arn:again');
+      expect(after.map((l) => l.rolloutId).sort()).toEqual(ids.slice(300).sort());
+    });
+  });
+
   describe('history', () => {
     it('lists a spec’s rollouts newest first and refuses to update a record that does not exist', async () => {
       const base = { specName: 'user-service', executionArn: 'arn', status: 'running' as const, routes: [ROUTE], weights: [50, 100], step: 0, canaryWeight: 50, updatedAt: '2026-01-01T00:00:00Z' };

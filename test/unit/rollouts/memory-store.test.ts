@@ -339,4 +339,25 @@ describe('MemoryStore', () => {
       expect(await store.watchersOf('unknown')).toEqual([]);
     });
   });
+
+  describe('lookout registry', () => {
+    it('lists the registered rollouts until they are unregistered', async () => {
+      // Prepare
+      const store = new MemoryStore();
+      await store.watchLooks('r1', 'arn:exec:r1');
+      await store.watchLooks('r2', 'arn:exec:r2');
+
+      // Act
+      const before = await store.lookers();
+      await store.unwatchLooks('r1');
+      await store.unwatchLooks('r1');
+
+      // Assess
+      expect(before).toEqual([
+        { rolloutId: 'r1', executionArn: 'arn:exec:r1' },
+        { rolloutId: 'r2', executionArn: 'arn:exec:r2' },
+      ]);
+      expect(await store.lookers()).toEqual([{ rolloutId: 'r2', executionArn: 'arn:exec:r2' }]);
+    });
+  });
 });

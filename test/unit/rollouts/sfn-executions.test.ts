@@ -194,6 +194,79 @@ describe('SfnExecutions', () => {
     });
   });
 
+  describe('findBake', () => {
+    const STATE = { rollout: { id: 'user-service-abc123', step: 0, weight: 10 } };
+
+    /** The baking history with the Bake's TaskStateEntered carrying `input`. */
+    function withBakeInput(input: string | undefined, truncated = false): HistoryEvent[] {
+      return bakingHistory().map((e) =>
+        e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'Bake'
+          ? { ...e, stateEnteredEventDetails: { name: 'Bake', input, inputDetails: { truncated } } }
+          : e,
+      );
+    }
+
+    it('returns the token and the input the Bake state was entered with', async () => {
+      // Prepare
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: withBakeInput(JSON.stringify(STATE)) });
+
+      // Act
+      const bake = await new SfnExecutions(new SFNClient({})).findBake(EXECUTION);
+
+      // Assess
+      expect(bake).toEqual({ token: TOKEN, state: STATE });
+    });
+
+    it('reads past a retried PutEvents to the state entry, across pages', async () => {
+      // Prepare: newest first, the second attempt's TaskScheduled, the first attempt's failure and
+      // TaskScheduled, then (on an older page) the TaskStateEntered.
+      nextId = 300;
+      const retried = [
+        bakeScheduled(),
+        event('TaskFailed', { taskFailedEventDetails: { resourceType: 'events', resource: 'putEvents.waitForTaskToken', error: 'EventBridge.ThrottlingException' } }),
+        bakeScheduled({ taskToken: 'first-attempt-token' }),
+      ];
+      const entered = event('TaskStateEntered', { stateEnteredEventDetails: { name: 'Bake', input: JSON.stringify(STATE) } });
+      sfn
+        .on(GetExecutionHistoryCommand, { nextToken: undefined })
+        .resolves({ events: retried, nextToken: 'older' })
+        .on(GetExecutionHistoryCommand, { nextToken: 'older' })
+        .resolves({ events: [entered] });
+
+      // Act
+      const bake = await new SfnExecutions(new SFNClient({})).findBake(EXECUTION);
+
+      // Assess: the newest attempt's token, which is the one that waits.
+      expect(bake).toEqual({ token: TOKEN, state: STATE });
+    });
+
+    it.each([
+      ['no input', undefined, false],
+      ['a truncated input', '{"rollout":', true],
+    ])('finds nothing to judge when the entry has %s', async (_what, input, truncated) => {
+      // Prepare
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: withBakeInput(input, truncated) });
+
+      // Act
+      const bake = await new SfnExecutions(new SFNClient({})).findBake(EXECUTION);
+
+      // Assess
+      expect(bake).toBeUndefined();
+    });
+
+    it('finds nothing once the bake has exited', async () => {
+      // Prepare
+      nextId = 400;
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: [event('TaskStateExited', { stateExitedEventDetails: { name: 'Bake', output: '{}' } }), ...withBakeInput(JSON.stringify(STATE))] });
+
+      // Act
+      const bake = await new SfnExecutions(new SFNClient({})).findBake(EXECUTION);
+
+      // Assess
+      expect(bake).toBeUndefined();
+    });
+  });
+
   describe('sendTaskSuccess and sendTaskFailure', () => {
     it('sends the output as JSON', async () => {
       // Prepare

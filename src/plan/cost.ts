@@ -75,18 +75,21 @@ export interface RolloutCost {
 
 /** How often the judge looks at each traffic step, and what each look reads. */
 export interface LookAssumptions {
-  /** Judgements per traffic step: 1 with a fixed bake; with `bake: { min, max }` up to max ÷ lookInterval. */
+  /** Looks per traffic step, the Step's judgement included: 1 with a fixed bake; with `bake: { min, max }` up to max ÷ lookInterval. */
   perStep: number;
-  /** GetMetricData metrics each look requests (per-version counts of the comparisons). */
+  /** GetMetricData metrics each lookout look requests (per-version counts of the sequential comparisons). */
   metricsPerLook: number;
 }
 
 /**
  * Counts and dollars of one rollout that passes every check at the first try, with instant
  * approvals (the plan's minimum). Re-checks while waiting for data add 3 transitions, one
- * Lambda invocation and one DescribeAlarms call each; so does every extra look of a
- * `{ min, max }` bake (Bake → Step → Route), plus the bake's timer event, a verdict event and
- * its metric reads. Default looks: one per step with a fixed bake, ⌈min ÷ lookInterval⌉ with a range.
+ * Lambda invocation and one DescribeAlarms call each. Every look of a `{ min, max }` bake
+ * beyond the Step's judgement is the lookout's (look.ts): no state transition, its share of one
+ * lookout invocation, one registry Query and one GetMetricData of the sequential comparisons'
+ * counts; a bake it ends early records one event. Default looks: one per step with a fixed
+ * bake, ⌈min ÷ lookInterval⌉ with a range. The lookout's idle runs (once a minute, about
+ * $0.02 a month) belong to the deployment, not to a rollout.
  */
 export function estimateRolloutCost(
   plan: Pick<RolloutPlan, 'steps'> & Partial<Pick<RolloutPlan, 'bakeRange'>>,
@@ -100,7 +103,9 @@ export function estimateRolloutCost(
   // An explicit perStep may be an average over steps (e.g. measured): only the rollout's total is whole.
   const perStep = Math.max(1, looks.perStep ?? Math.ceil(range ? range.min / range.lookInterval : 1));
   const extraLooks = Math.round(steps * (perStep - 1));
-  const metricsRequested = (steps + extraLooks) * (looks.metricsPerLook ?? metricsPerJudgement(spec.analysis));
+  const lookMetrics = looks.metricsPerLook ?? metricsPerJudgement({ compare: spec.analysis.compare.filter((c) => c.test === 'sequential'), metrics: [] });
+  const metricsRequested = steps * metricsPerJudgement(spec.analysis) + extraLooks * lookMetrics;
+  const sequential = spec.analysis.compare.some((c) => c.test === 'sequential') ? 1 : 0;
   const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);
@@ -114,15 +119,15 @@ export function estimateRolloutCost(
   // place of Promote, each deployment steady at its first check (every further 15 s poll: 3
   // transitions and 1 checkWorkload invocation more).
   const ecs = spec.target?.ecs ? 1 : 0;
-  const stateTransitions = 2 + 2 * gates + 3 * steps + 5 + 8 * ecs + 3 * extraLooks;
+  const stateTransitions = 2 + 2 * gates + 3 * steps + 5 + 8 * ecs;
   // prepare, one step per traffic step, the final step, promote, release; per gate requestApproval and
   // the approval endpoint's Lambda when someone answers through a link. ECS: deployCanary, two
-  // checkWorkload, promoteWorkload twice (promote and finish) instead of promote. Each look of a
-  // { min, max } bake beyond the first: Step → Route → Bake and one step invocation.
+  // checkWorkload, promoteWorkload twice (promote and finish) instead of promote. Each lookout
+  // look counts as one lookout invocation (it looks at every baking rollout in one run).
   const lambdaInvocations = 1 + steps + 1 + 1 + 1 + 2 * gates + 4 * ecs + extraLooks;
   const lambdaGbSeconds = lambdaInvocations * (a.lambdaMemoryMb / 1024) * a.lambdaSecondsPerInvocation;
-  // requireAlarms at Prepare, then one judgement per step.
-  const describeAlarmsCalls = alarmBatches * (1 + steps + extraLooks);
+  // requireAlarms at Prepare, then one judgement per step (the lookout reads no alarm: their changes interrupt by event).
+  const describeAlarmsCalls = alarmBatches * (1 + steps);
   const dynamoWrites =
     a.routes + // acquire locks
     1 + // history record
@@ -130,16 +135,18 @@ export function estimateRolloutCost(
     1 + // started event
     steps * 2 + // shifted event + record update per step
     steps + // verdict event per judgement
-    extraLooks + // verdict event per extra look
+    2 * sequential + // lookout registration and its removal
+    (extraLooks > 0 ? steps : 0) + // the lookout's event when it ends a bake early
     gates * 4 + // gate stored + requested event, decided update + event
     alarms + // unwatch
     2 + // promoted event + record update
     a.routes; // release locks
-  const dynamoReads = 1 + gates; // Prepare reads the spec's recent history (clean baseline); decide reads the record
+  // Prepare reads the spec's recent history (clean baseline); decide reads the record; each lookout look one registry Query.
+  const dynamoReads = 1 + gates + extraLooks;
   // Notifications go to SNS and EventBridge: started, step passed per step, waiting per gate,
-  // promoted. Each Bake puts one timer event on the bus.
+  // promoted. Each Bake puts one timer event on the bus (one per step: the lookout does not loop).
   const notifications = 1 + steps + gates + 1;
-  const messages = notifications * 2 + steps + extraLooks;
+  const messages = notifications * 2 + steps;
 
   const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, metricsRequested, dynamoWrites, dynamoReads, messages };
   const stepFunctions = stateTransitions * a.usdPerStateTransition;
@@ -157,8 +164,8 @@ export function estimateRolloutCost(
       `Step Functions Standard $${round(a.usdPerStateTransition * 1000)} per 1,000 state transitions`,
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
       `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
-      `CloudWatch GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics requested (one call per judgement; ${looks.metricsPerLook ?? metricsPerJudgement(spec.analysis)} metrics each)`,
-      `${perStep} judgement(s) per traffic step${range ? ` (bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s)` : ''}`,
+      `CloudWatch GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics requested (one call per judgement, ${metricsPerJudgement(spec.analysis)} metrics each${extraLooks ? `; one per lookout look, ${lookMetrics} metrics each` : ''})`,
+      `${perStep} look(s) per traffic step${range ? ` (bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s; all but the Step's judgement by the lookout, with no state transition)` : ''}`,
       `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
       `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,
       'free tiers ignored; list prices of us-east-1',

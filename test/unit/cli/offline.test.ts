@@ -101,23 +101,26 @@ describe('estimateRolloutCost', () => {
     expect(cost.usd.total).toBeCloseTo(cost.usd.stepFunctions + cost.usd.lambda + cost.usd.cloudWatch + cost.usd.dynamoDb + cost.usd.messaging, 12);
   });
 
-  it('charges each extra look of a { min, max } bake 3 transitions, one Lambda, one DescribeAlarms and its metric reads; keeps a fixed bake at one judgement per step', () => {
-    // Prepare: 4 steps, no approval gates, looked at once a minute for at most 10 minutes per step.
-    const ranged = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: { min: '1m', max: '10m' } }, approval: {} });
-    const fixed = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: '10m' }, approval: {} });
+  it('charges each lookout look of a { min, max } bake one lookout invocation, one registry Query and its metric reads, and no state transition; keeps a fixed bake at one judgement per step', () => {
+    // Prepare: 4 steps, no approval gates, one sequential comparison, looked at once a minute for at most 10 minutes per step.
+    const analysis = { alarms: ['user-5xx'], compare: [{ metric: 'errorRate', test: 'sequential', margin: '0.5%' }] };
+    const ranged = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: { min: '1m', max: '10m' } }, approval: {}, analysis });
+    const fixed = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: '10m' }, approval: {}, analysis });
 
     // Act
     const base = estimateRolloutCost(planRollout(fixed), fixed);
-    const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { perStep: 10, metricsPerLook: 4 });
+    const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { perStep: 10 });
 
-    // Assess
+    // Assess: the same transitions; 36 lookout looks of 4 metrics each (requests and errors per version).
     expect(base.counts.stateTransitions).toBe(2 + 3 * 4 + 5); // …Route, Promote, ReleaseAfterPromotion, Promoted
-    expect(base.counts.metricsRequested).toBe(0);
-    expect(atMax.counts.stateTransitions - base.counts.stateTransitions).toBe(3 * 9 * 4);
+    expect(atMax.counts.stateTransitions).toBe(base.counts.stateTransitions);
+    expect(base.counts.metricsRequested).toBe(4 * 4);
     expect(atMax.counts.lambdaInvocations - base.counts.lambdaInvocations).toBe(9 * 4);
+    expect(atMax.counts.describeAlarmsCalls).toBe(base.counts.describeAlarmsCalls);
     expect(atMax.counts.metricsRequested).toBe(40 * 4);
-    const perLook = 3 * 0.000025 + 0.0000002 + 0.25 * 0.3 * 0.0000133334 + 0.00001 + 4 * 0.00001 + 0.00000125 + 0.000001;
-    expect(atMax.usd.total - base.usd.total).toBeCloseTo(36 * perLook + 4 * 4 * 0.00001, 9);
+    const perLook = 0.0000002 + 0.25 * 0.3 * 0.0000133334 + 4 * 0.00001 + 0.00000025;
+    expect(atMax.usd.total - base.usd.total).toBeCloseTo(36 * perLook + 4 * 0.00000125, 9);
+    expect(atMax.usd.total).toBeLessThan(0.005);
   });
 
   it('takes assumptions as overrides and lists them', () => {

@@ -39,11 +39,6 @@ export function sequentialChecks(r: RolloutState, deps: Deps): Promise<CheckResu
   return stepChecks({ ...r, spec: { ...r.spec, analysis: { ...a, alarms: [], metrics: [], lambdaChecks: [], webhooks: [], compare } } }, deps);
 }
 
-/** True when the spec has a comparison the lookout can decide during a bake. */
-export function hasSequentialComparison(spec: RolloutState['spec']): boolean {
-  return spec.analysis.compare.some((c) => c.test === 'sequential');
-}
-
 /**
  * Runs `hooks.beforeStep` before the shift to `step` and records them. Returns why the shift must
  * not happen (a hook that did not pass), or undefined to go on.

@@ -1,3 +1,4 @@
+import { hasSequentialComparison } from '../spec/analysis';
 import { ErrorNames } from '../shared/errors';
 import { bestEffort } from './best-effort';
 import type { LifecycleEvent } from '../approvals/notifier';
@@ -111,7 +112,7 @@ export async function rollbackFailed(state: ExecutionState, deps: Deps): Promise
   await deps.store.flagLocks(keys, r.id, reason);
   await deliverAlert(r.id, { type: 'rollback-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, reason, urgent: true }, deps);
   await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
-  await bestEffort('unwatch looks', r.id, () => deps.store.unwatchLooks(r.id));
+  if (hasSequentialComparison(r.spec)) await bestEffort('unwatch looks', r.id, () => deps.store.unwatchLooks(r.id));
   await deps.store.appendEvent(r.id, { at: now, kind: 'rollback-failed', step: r.step, weight: r.weight, message: reason });
   await deps.store.updateRollout(r.id, { status: 'rollback failed', endedAt: now, outcome: reason, gate: undefined });
   return { ...r, reason, outcome: 'rollback failed' };

@@ -1,9 +1,10 @@
+import { hasSequentialComparison } from '../spec/analysis';
 import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';
 import { ConfigurationError, SupersededError } from '../shared/errors';
 import { admitStart, describeOrigin } from './admission';
-import { hasSequentialComparison, requireAnalysis } from './analysis';
+import { requireAnalysis } from './analysis';
 import { cleanBaseline } from './clean-baseline';
 import { workloadOf, type Deps } from './deps';
 import { StartInputSchema, type ExecutionState, type PrepareInput, type RolloutState } from './state';
@@ -114,7 +115,7 @@ export async function prepare(input: PrepareInput, deps: Deps): Promise<Pick<Exe
   } catch (error) {
     // Nothing was shifted: give the routes back so a retried Prepare or the next rollout can start.
     await deps.store.unwatchAlarms(rolloutId, spec.analysis.alarms).catch(() => undefined);
-    await deps.store.unwatchLooks(rolloutId).catch(() => undefined);
+    if (hasSequentialComparison(spec)) await deps.store.unwatchLooks(rolloutId).catch(() => undefined);
     await deps.store.releaseLocks(keys, rolloutId).catch(() => undefined);
     throw error;
   }

@@ -1,5 +1,7 @@
+import { hasSequentialComparison } from '../spec/analysis';
 import { parseSpec, type RolloutSpec } from '../spec';
 import { ConfigurationError } from '../shared/errors';
+
 import type { Deps } from './deps';
 import type { ExecutionState } from './state';
 
@@ -12,7 +14,7 @@ export async function releaseRollout(state: ExecutionState, deps: Deps): Promise
   const r = state.rollout;
   const keys = r.snapshot.routes.map((x) => x.key);
   await deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms);
-  await deps.store.unwatchLooks(r.id);
+  if (hasSequentialComparison(r.spec)) await deps.store.unwatchLooks(r.id);
   await deps.store.releaseLocks(keys, r.id);
   return { released: keys };
 }
@@ -37,7 +39,7 @@ export async function releaseFailedStart(raw: { spec?: unknown }, executionName:
     throw error;
   }
   await deps.store.unwatchAlarms(executionName, spec.analysis.alarms);
-  await deps.store.unwatchLooks(executionName);
+  if (hasSequentialComparison(spec)) await deps.store.unwatchLooks(executionName);
   await deps.store.releaseLocks(keys, executionName);
   return { released: keys };
 }

@@ -1,11 +1,14 @@
 import type { RouterClients } from '../../routers';
 import type { RouterKind } from '../../spec/schema';
 import type { LocalMesh } from '../mesh';
+import type { CanaryTasks } from './ecs';
 
 /** Base URLs of the two sample services the local world runs. */
 export interface LocalUpstreams {
   stable: string;
   canary: string;
+  /** The canary sample service as the new code's runtime, for worlds that deploy it (target.lambda): started once a deploy succeeds. */
+  canaryTasks?: CanaryTasks;
 }
 
 /**

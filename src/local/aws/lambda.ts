@@ -386,22 +386,29 @@ export function localLambdaClient(fn: LocalLambdaFunction): LambdaClient {
   return client as unknown as LambdaClient;
 }
 
-function notFound(message: string): Error {
-  return new ResourceNotFoundException({ message, Type: 'User', $metadata: { httpStatusCode: 404 } });
-}
+/**
+ * Lambda's refusals as the SDK raises them (modeled exceptions with Lambda's own messages), shared
+ * with the test fake so that both answer alike.
+ */
+export const lambdaErrors = {
+  notFound(message: string): Error {
+    return new ResourceNotFoundException({ message, Type: 'User', $metadata: { httpStatusCode: 404 } });
+  },
+  invalid(message: string): Error {
+    return new InvalidParameterValueException({ message, Type: 'User', $metadata: { httpStatusCode: 400 } });
+  },
+  /** A RevisionId that is no longer the latest one: Lambda's compare-and-swap refusing. */
+  precondition(): Error {
+    return new PreconditionFailedException({
+      message: 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      Type: 'User',
+      $metadata: { httpStatusCode: 412 },
+    });
+  },
+  /** Another update of the function is still running. */
+  inProgress(arn: string): Error {
+    return new ResourceConflictException({ message: `The operation cannot be performed at this time. An update is in progress for resource: ${arn}`, Type: 'User', $metadata: { httpStatusCode: 409 } });
+  },
+};
 
-function invalid(message: string): Error {
-  return new InvalidParameterValueException({ message, Type: 'User', $metadata: { httpStatusCode: 400 } });
-}
-
-function precondition(): Error {
-  return new PreconditionFailedException({
-    message: 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
-    Type: 'User',
-    $metadata: { httpStatusCode: 412 },
-  });
-}
-
-function inProgress(arn: string): Error {
-  return new ResourceConflictException({ message: `The operation cannot be performed at this time. An update is in progress for resource: ${arn}`, Type: 'User', $metadata: { httpStatusCode: 409 } });
-}
+const { notFound, invalid, precondition, inProgress } = lambdaErrors;

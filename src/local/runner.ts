@@ -50,7 +50,7 @@ export interface LocalRunOptions {
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
   ask?: (question: string) => Promise<string>;
-  /** The image a `target.ecs` spec deploys (default: a local sample image pinned by digest). */
+  /** The image a `target.ecs` or `target.lambda` spec deploys (default: a local sample image pinned by digest). */
   image?: string;
   /** Where locks and history live: memory (default), or the real DynamoDB store on an in-process engine (dynalite). */
   store?: 'memory' | 'dynamo';

@@ -20,7 +20,7 @@ export interface LocalRouting {
   readonly kind: RouterKind;
   /** The data plane (not started yet: the runner starts and stops it). */
   readonly mesh: LocalMesh;
-  /** Names under which the mesh's stats count the stable and canary versions: the spec's target names. */
+  /** Names under which the mesh's stats count the stable and canary versions: the spec's target names (with target.lambda, the version its deploy will publish). */
   readonly stable: string;
   readonly canary: string;
   /** Request paths the load generator spreads over, one per route or rule shifted. */

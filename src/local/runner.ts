@@ -181,14 +181,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         view.sample(sample, execution.history.filter((h) => h.type === 'StateEntered').at(-1)?.state);
       }, 250),
     );
-    const deploys = new WorkloadEventLog(store, rolloutId, (message) => view.note(`deploy: ${message}`));
-    timers.push(setInterval(() => void deploys.poll(), 250));
+    const workloadLog = new WorkloadEventLog(store, rolloutId, (message) => view.note(`workload: ${message}`));
+    timers.push(setInterval(() => void workloadLog.poll(), 250));
     // Approval gates: answered here (auto, reject, prompt) or from another terminal (control endpoint).
     timers.push(setInterval(() => void answerGates(), 100));
 
     const outcome = await execution.result;
     const rolledBackAt = Date.now();
-    await deploys.flush();
+    await workloadLog.flush();
     const events = await store.listEvents(rolloutId);
     // Keep the traffic on a little: after a rollback the canary must get no new requests.
     await sleep((options.tailSeconds ?? 1) * 1000);

@@ -50,7 +50,7 @@ describe('Lambda alias router with the Lambda workload (local end to end)', () =
     expect(published).toBeGreaterThan(deployed);
     expect(firstShift).toBeGreaterThan(published);
     expect(result.lambdaInvocations.deployCanary).toBe(1);
-    expect(result.output).toContain(`deploy: function demo-fn: published version 2 (CodeSha256 ${DIGEST})`);
+    expect(result.output).toContain(`workload: function demo-fn: published version 2 (CodeSha256 ${DIGEST})`);
     expect(result.steps.map((s) => s.weight)).toEqual([10, 25, 50, 100]);
     // Four steps and the promotion, all to the published version.
     expect(aliasWrites.mock.calls.map(([input]) => input.FunctionVersion === '2' ? 100 : (input.RoutingConfig?.AdditionalVersionWeights?.['2'] ?? 0) * 100)).toEqual([10, 25, 50, 100, 100]);

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
 import { RecordingNotifier } from '../../src/approvals/notifier';
 import { createLocalRouting, type LocalRouting } from '../../src/local/aws';
+import { LOCAL_ECS_WAITS, localSampleImage } from '../../src/local/aws/ecs';
 import { LocalEngine } from '../../src/local/engine';
 import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
 import { runLocal } from '../../src/local/runner';
@@ -11,6 +12,7 @@ import { createRouter } from '../../src/routers';
 import { bakeBounds } from '../../src/plan';
 import { configureDeps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
+import { createWorkload } from '../../src/workloads';
 import type { RolloutSpec } from '../../src/spec';
 import { loadSpecFile } from '../../src/spec/load';
 import { FakeAlarms } from '../../test/support/fake-aws';
@@ -111,17 +113,21 @@ async function countSteps(base: RolloutSpec, routing: LocalRouting): Promise<Pic
     return result;
   };
   const handlers = Object.fromEntries(Object.entries(HANDLERS).map(([k, h]) => [k, wrap(k, h)]));
-  const engine = new LocalEngine({ timeScale: 0.15 / Math.max(1, bakeBounds(spec.strategy.bake).max), retryIntervalMs: 5, handlers });
+  // The deploy's polls at the local runner's pace: the local Lambda's code update takes real time.
+  const engine = new LocalEngine({ timeScale: 0.15 / Math.max(1, bakeBounds(spec.strategy.bake).max), retryIntervalMs: 5, handlers, waitTimeOverrides: LOCAL_ECS_WAITS });
+  // target.lambda: the demo's canary is published from a pushed image by the Lambda workload, through the same facade.
+  const deploy = spec.target.lambda ? { image: localSampleImage(spec.name) } : {};
   configureDeps({
     store: new MemoryStore(),
     routerFor: (s) => createRouter(s, routing.clients),
+    ...(spec.target.lambda ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { lambda: routing.clients.lambda }) } : {}),
     checks: new CloudWatchAlarms(alarms.client),
     notifier: new RecordingNotifier(),
     executions: engine,
     now: () => new Date(),
   });
   try {
-    const execution = engine.start({ spec: JSON.parse(JSON.stringify(spec)), source: 'bench' }, `${spec.name}-bench-routers`);
+    const execution = engine.start({ spec: JSON.parse(JSON.stringify(spec)), source: 'bench', ...deploy }, `${spec.name}-bench-routers`);
     const outcome = await execution.result;
     const states = execution.history.filter((h) => h.type === 'StateEntered').map((h) => h.state!);
     const cycles = trafficStepCycles(states, LAMBDA_STATES);

@@ -19,7 +19,7 @@ export interface LocalCommandOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Whether stdin is a terminal (default: process.stdin.isTTY); tests set it. */
   stdinIsTTY?: boolean;
-  /** The image a target.ecs spec deploys as the canary. */
+  /** The image a target.ecs or target.lambda spec deploys as the canary. */
   image?: string;
   /** Print the handlers' structured Lambda logs between the status lines. */
   verbose?: boolean;
@@ -54,7 +54,7 @@ export function addLocalRunOptions(command: Command): Command {
     .addOption(new Option('--approve <mode>', 'answer approval gates: auto, reject, prompt (ask here), wait (answer with canaryctl approve --local)').choices(['auto', 'reject', 'prompt', 'wait']))
     .option('--report <path>', 'where to write the HTML report', 'rollout-report.html')
     .option('--no-report', 'write no report')
-    .option('--image <uri>', 'image a target.ecs spec deploys, pinned by digest (default: a local sample image)')
+    .option('--image <uri>', 'image a target.ecs or target.lambda spec deploys, pinned by digest (default: a local sample image)')
     .option('--verbose', "print the handlers' structured Lambda logs between the status lines")
     .addOption(new Option('--store <kind>', 'where locks and history live: memory, or dynamo (the real DynamoDB store on an in-process engine)').choices(['memory', 'dynamo']).default('memory'));
 }

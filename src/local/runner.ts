@@ -19,6 +19,7 @@ import { createWorkload } from '../workloads';
 import { deliverAlarm, runLookout } from './handlers';
 import { startLoad, type LoadSummary } from './load';
 import { createLocalRouting } from './aws';
+import { WorkloadEventLog } from './workload-events';
 import type { LocalMesh } from './mesh';
 import type { ReportEvent, ReportSample, ReportStep, RolloutReport } from './report';
 import { writeReport } from './report';
@@ -52,7 +53,7 @@ export interface LocalRunOptions {
   control?: boolean;
   /** Ask a question at the terminal (prompt mode); injected by tests. */
   ask?: (question: string) => Promise<string>;
-  /** The image a `target.ecs` spec deploys (default: a local sample image pinned by digest). */
+  /** The image a `target.ecs` or `target.lambda` spec deploys (default: a local sample image pinned by digest). */
   image?: string;
   /** Where locks and history live: memory (default), or the real DynamoDB store on an in-process engine (dynalite). */
   store?: 'memory' | 'dynamo';
@@ -112,7 +113,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const stableSvc = await startSampleService({ version: 'stable', errorRate: options.stableErrors ?? 0, seed: 1 });
   const canarySvc = await startSampleService({ version: 'canary', errorRate: options.canaryErrors ?? 0, latencyMs: options.canaryLatencyMs ?? 0, seed: 2 });
   // The router the spec names, played locally: its AWS API answered over a mesh carrying real traffic.
-  const routing = createLocalRouting(spec, { stable: stableSvc.url, canary: canarySvc.url });
+  // target.lambda: the canary sample service is the new code, started once its deploy succeeds.
+  const routing = createLocalRouting(spec, { stable: stableSvc.url, canary: canarySvc.url, ...(spec.target.lambda ? { canaryTasks: sampleCanaryTasks(canarySvc) } : {}) });
   const { mesh, stable, canary, paths } = routing;
   // target.ecs: the ECS API played locally; its canary deployment starts the canary sample service.
   const ecs = spec.target.ecs ? new LocalEcs(spec, sampleCanaryTasks(canarySvc)) : undefined;
@@ -128,7 +130,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     store,
     // Every write timed, whatever the router: control-plane time beside data-plane convergence.
     routerFor: (s) => writes.wrap(createRouter(s, routing.clients)),
-    ...(ecs ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { ecs: ecs.client }) } : {}),
+    ...(ecs || spec.target.lambda ? { workloadFor: (s: RolloutSpec) => createWorkload(s, { ecs: ecs?.client, lambda: routing.clients.lambda }) } : {}),
     checks: alarms,
     ...localAnalysisPorts(mesh.stats, spec, { canary, stable }),
     notifier,
@@ -157,7 +159,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     view.start(rolloutId, url, control?.url);
     timeline.add({ t: 0, kind: 'start', label: `start ${spec.name}`, detail: `${stable} → ${canary}, steps ${spec.strategy.steps?.join('/') ?? 'stepWeight'}` });
 
-    const image = ecs ? { image: options.image ?? localSampleImage(spec.name) } : {};
+    const image = ecs || spec.target.lambda ? { image: options.image ?? localSampleImage(spec.name) } : {};
     const execution = engine.start({ spec: specForExecution(spec), source: 'local', ...image }, rolloutId);
 
     // Alarm state changes reach the controller as EventBridge would deliver them.
@@ -185,11 +187,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     );
     // The lookout looks into bakes with sequential comparisons, as its schedule does in AWS (there once a minute).
     timers.push(setInterval(() => void look(), LOOKOUT_TICK_SECONDS * 1000));
+    const workloadLog = new WorkloadEventLog(store, rolloutId, (message) => view.note(`workload: ${message}`));
+    timers.push(setInterval(() => void workloadLog.poll(), 250));
     // Approval gates: answered here (auto, reject, prompt) or from another terminal (control endpoint).
     timers.push(setInterval(() => void answerGates(), 100));
 
     const outcome = await execution.result;
     const rolledBackAt = Date.now();
+    await workloadLog.flush();
     const events = await store.listEvents(rolloutId);
     // Keep the traffic on a little: after a rollback the canary must get no new requests.
     await sleep((options.tailSeconds ?? 1) * 1000);
@@ -230,8 +235,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     looking = true;
     try {
       const r = await runLookout(LOOKOUT_TICK_SECONDS);
-      if (r.interrupted.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: 'a sequential comparison found a regression', ok: false });
-      if (r.endedEarly.length) timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake ended early', detail: 'every sequential comparison is not worse', ok: true });
+      if (r.interrupted.length) {
+        timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake interrupted', detail: 'a sequential comparison found a regression', ok: false });
+        view.note('lookout: a sequential comparison found a regression: ending the bake');
+      }
+      if (r.endedEarly.length) {
+        timeline.add({ t: Date.now() - started, kind: 'info', label: 'bake ended early', detail: 'every sequential comparison is not worse', ok: true });
+        view.note('lookout: every sequential comparison is not worse and min has passed: ending the bake');
+      }
     } catch (error) {
       view.warn(`lookout failed: ${String(error)}`);
     } finally {

@@ -32,7 +32,8 @@ export class LiveView {
   start(rolloutId: string, meshUrl: string, controlUrl?: string): void {
     const s = this.ctx.spec;
     this.line(`canary-controller local run: ${s.name} (rollout ${rolloutId})`);
-    this.line(`  stable ${this.ctx.stable} → canary ${this.ctx.canary}; steps ${s.strategy.steps?.join(' → ') ?? `+${s.strategy.stepWeight}`}%, bake ${describeBake(s.strategy.bake)}; alarms ${s.analysis.alarms.join(', ') || 'none'}`);
+    const canary = s.target.lambda ? `${this.ctx.canary} (the version the deploy publishes)` : this.ctx.canary;
+    this.line(`  stable ${this.ctx.stable} → canary ${canary}; steps ${s.strategy.steps?.join(' → ') ?? `+${s.strategy.stepWeight}`}%, bake ${describeBake(s.strategy.bake)}; alarms ${s.analysis.alarms.join(', ') || 'none'}`);
     this.line(`  load: ${this.ctx.rps} requests/s through the local mesh at ${meshUrl}`);
     if (controlUrl) this.line(`  approvals from another terminal: npx canaryctl approve ${rolloutId} --local`);
   }
@@ -41,6 +42,11 @@ export class LiveView {
     const text = e.type === 'step-passed' ? `✔ ${headline(e)}` : e.type === 'rolled-back' || e.type === 'rollback-failed' ? `✘ ${headline(e)}` : `• ${headline(e)}`;
     this.line(text);
     for (const c of e.checks ?? []) if (c.state !== 'OK' || e.type !== 'step-passed') this.line(`    ${c.name}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
+  }
+
+  /** A line of what the controller did that is neither a lifecycle event nor an alarm (e.g. a deploy step). */
+  note(text: string): void {
+    this.line(`• ${text}`);
   }
 
   alarm(change: CheckResult): void {

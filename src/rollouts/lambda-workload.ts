@@ -26,7 +26,7 @@ export async function deployLambdaCanary(state: ExecutionState, deps: Deps): Pro
   if (!r.image) throw new ConfigurationError(`${r.specName} has target.lambda but the rollout has no image to deploy`);
   const canary = await workloadOf(r.spec, deps).deployCanary({ image: r.image });
   const deadline = new Date(deps.now().getTime() + r.spec.target.lambda.readyTimeout * 1000).toISOString();
-  await deps.store.appendEvent(r.id, { at: deps.now().toISOString(), kind: 'workload', message: `function ${functionOf(r)} → ${r.image} (CodeSha256 ${canary.codeSha256}); published by ${deadline}` });
+  await deps.store.appendEvent(r.id, { at: deps.now().toISOString(), kind: 'workload', message: `function ${functionOf(r)} → ${r.image} (CodeSha256 ${canary.codeSha256}); LastUpdateStatus Successful expected by ${deadline}` });
   return { ...r, workload: { canary, deadline, status: { phase: 'progressing', reason: 'code update started', running: 0, desired: 1 } } };
 }
 

@@ -2,12 +2,8 @@ import {
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  InvalidParameterValueException,
   LambdaClient,
-  PreconditionFailedException,
   PublishVersionCommand,
-  ResourceConflictException,
-  ResourceNotFoundException,
   ServiceException,
   TooManyRequestsException,
   UpdateAliasCommand,
@@ -18,6 +14,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash, randomUUID } from 'node:crypto';
+import { lambdaErrors } from '../../src/local/aws/lambda';
 
 /** Commands of the fake that faults can be queued for. */
 export type LambdaCommandName = 'GetAlias' | 'UpdateAlias' | 'GetFunctionConfiguration' | 'GetFunction' | 'UpdateFunctionCode' | 'PublishVersion';
@@ -230,7 +227,7 @@ export class FakeLambda {
   private updateCode(input: { FunctionName?: string; ImageUri?: string; RevisionId?: string }): FunctionConfiguration {
     const fn = this.fn(input.FunctionName!);
     if (fn.latest.PackageType !== 'Image' || input.ImageUri === undefined) throw invalid('Please provide ImageUri when updating a function with packageType Image.');
-    if (fn.latest.LastUpdateStatus === 'InProgress') throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.latest.FunctionArn}`);
+    if (fn.latest.LastUpdateStatus === 'InProgress') throw inProgress(fn.latest.FunctionArn!);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) throw precondition();
     Object.assign(fn.latest, {
       CodeSha256: codeSha256Of(input.ImageUri),
@@ -247,7 +244,7 @@ export class FakeLambda {
 
   private publish(input: { FunctionName?: string; CodeSha256?: string; RevisionId?: string; Description?: string }): FunctionConfiguration {
     const fn = this.fn(input.FunctionName!);
-    if (fn.latest.LastUpdateStatus === 'InProgress') throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.latest.FunctionArn}`);
+    if (fn.latest.LastUpdateStatus === 'InProgress') throw inProgress(fn.latest.FunctionArn!);
     if (input.CodeSha256 !== undefined && input.CodeSha256 !== fn.latest.CodeSha256) {
       throw invalid(`CodeSHA256 (${input.CodeSha256}) is different from current CodeSHA256 in $LATEST (${fn.latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`);
     }
@@ -303,22 +300,4 @@ export function lambdaServiceError(): Error {
   return new ServiceException({ message: 'Service unavailable', $metadata: { httpStatusCode: 500 } });
 }
 
-function precondition(): Error {
-  return new PreconditionFailedException({
-    message: 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
-    Type: 'User',
-    $metadata: { httpStatusCode: 412 },
-  });
-}
-
-function notFound(message: string): Error {
-  return new ResourceNotFoundException({ message, Type: 'User', $metadata: { httpStatusCode: 404 } });
-}
-
-function invalid(message: string): Error {
-  return new InvalidParameterValueException({ message, Type: 'User', $metadata: { httpStatusCode: 400 } });
-}
-
-function conflict(message: string): Error {
-  return new ResourceConflictException({ message, Type: 'User', $metadata: { httpStatusCode: 409 } });
-}
+const { notFound, invalid, precondition, inProgress } = lambdaErrors;

@@ -1,11 +1,14 @@
 import type { RouterClients } from '../../routers';
 import type { RouterKind } from '../../spec/schema';
 import type { LocalMesh } from '../mesh';
+import type { CanaryTasks } from './ecs';
 
 /** Base URLs of the two sample services the local world runs. */
 export interface LocalUpstreams {
   stable: string;
   canary: string;
+  /** The canary sample service as the new code's runtime, for worlds that deploy it (target.lambda): started once a deploy succeeds. */
+  canaryTasks?: CanaryTasks;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface LocalRouting {
   readonly kind: RouterKind;
   /** The data plane (not started yet: the runner starts and stops it). */
   readonly mesh: LocalMesh;
-  /** Names under which the mesh's stats count the stable and canary versions: the spec's target names. */
+  /** Names under which the mesh's stats count the stable and canary versions: the spec's target names (with target.lambda, the version its deploy will publish). */
   readonly stable: string;
   readonly canary: string;
   /** Request paths the load generator spreads over, one per route or rule shifted. */

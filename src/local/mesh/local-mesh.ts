@@ -169,6 +169,21 @@ export class LocalMesh extends EventEmitter {
     this.install(this.build(name, spec, (previous?.version ?? 0) + 1, previous, true));
   }
 
+  /**
+   * Adds a node once its code exists (a Lambda version published during the run); routes may
+   * name it from then on. A name is bound once: rebinding it would move traffic silently.
+   */
+  addNode(name: string, url: string): void {
+    if (this.stopped) throw new Error(`local mesh ${this.virtualRouter} was stopped`);
+    if (this.upstreams.has(name)) throw new LocalMeshError('ConflictException', `node ${name} already exists in the local mesh ${this.virtualRouter}`);
+    this.upstreams.set(name, createUpstream(url));
+  }
+
+  /** Whether a node of that name exists. */
+  hasNode(name: string): boolean {
+    return this.upstreams.has(name);
+  }
+
   /** DeleteRoute. */
   deleteRoute(name: string): void {
     this.entry(name);

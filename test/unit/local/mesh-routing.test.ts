@@ -250,6 +250,19 @@ describe('LocalMesh', () => {
     });
   });
 
+  describe('addNode', () => {
+    it('lets forwards name a node added after the mesh was built, and refuses to rebind a name', () => {
+      const m = mesh();
+      expect(() => m.setForwarding('fwd', { prefix: '/', priority: 1 }, [{ node: 'svc-v4', weight: 1 }])).toThrow(/svc-v4 is not a node/);
+
+      m.addNode('svc-v4', 'http://127.0.0.1:4');
+      m.setForwarding('fwd', { prefix: '/', priority: 1 }, [{ node: 'svc-v1', weight: 1 }, { node: 'svc-v4', weight: 3 }]);
+
+      expect(picks(m, 400)).toEqual({ 'svc-v1': 100, 'svc-v4': 300 });
+      expect(rejection(() => m.addNode('svc-v4', 'http://127.0.0.1:5')).code).toBe('ConflictException');
+    });
+  });
+
   describe('describeRoute', () => {
     it('returns a deep clone that cannot change the installed route', () => {
       const m = mesh();

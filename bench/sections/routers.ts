@@ -93,7 +93,13 @@ export async function measureRouters(reps: number, progress: (line: string) => v
 
 /** A healthy rollout through the router's facade (no traffic needed): cycles and API calls per traffic step. */
 async function countSteps(base: RolloutSpec, routing: LocalRouting): Promise<Pick<RouterBenchRow, 'outcome' | 'transitionsPerStep' | 'lambdaPerStep' | 'perStepApi'>> {
-  const spec: RolloutSpec = { ...base, approval: { ...base.approval, beforeStart: false, beforePromotion: false } };
+  // No traffic runs here, so no metrics: comparisons and metric checks are left out (they add one
+  // GetMetricData per judgement whatever the router, counted in the analysis section).
+  const spec: RolloutSpec = {
+    ...base,
+    approval: { ...base.approval, beforeStart: false, beforePromotion: false },
+    analysis: { ...base.analysis, compare: [], metrics: [] },
+  };
   const alarms = new FakeAlarms();
   for (const a of spec.analysis.alarms) alarms.set(a, 'OK');
   const service = SERVICE[routing.kind] ?? routing.kind;

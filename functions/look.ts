@@ -13,4 +13,6 @@ const ScheduledEventSchema = z.looseObject({ 'detail-type': z.literal('Scheduled
 const TICK_SECONDS = 60;
 
 /** The lookout: looks into the bakes of rollouts with sequential comparisons and ends them early when the evidence decides. */
-export const handler = lambda('look', ScheduledEventSchema, (event, deps) => lookIntoBakes(deps, { tickSeconds: event.tickSeconds ?? TICK_SECONDS }));
+export const handler = lambda('look', ScheduledEventSchema, (event, deps, context) =>
+  lookIntoBakes(deps, { tickSeconds: event.tickSeconds ?? TICK_SECONDS, remainingMs: () => context.getRemainingTimeInMillis() }),
+);

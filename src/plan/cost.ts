@@ -56,6 +56,8 @@ export interface RolloutCounts {
   dynamoReads: number;
   /** SNS publishes plus EventBridge events (notifications and bake timers). */
   messages: number;
+  /** Looks of the lookout into the bakes (sequential comparisons), besides the Steps' judgements (the model's; a measured run counts its invocations). */
+  lookoutLooks?: number;
 }
 
 export interface RolloutCost {
@@ -73,10 +75,17 @@ export interface RolloutCost {
   notes: string[];
 }
 
-/** How often the judge looks at each traffic step, and what each look reads. */
+/** Seconds between two runs of the lookout in AWS (its schedule, serverless.yml). */
+const LOOKOUT_SECONDS = 60;
+
+/** How often the lookout looks at each traffic step, and what each look reads. */
 export interface LookAssumptions {
-  /** Looks per traffic step, the Step's judgement included: 1 with a fixed bake; with `bake: { min, max }` up to max ÷ lookInterval. */
-  perStep: number;
+  /**
+   * Lookout looks per traffic step, besides the Step's judgement: with a sequential comparison,
+   * one a minute through a fixed bake, ⌈min ÷ lookInterval⌉ (the fewest) up to max ÷ lookInterval
+   * through `{ min, max }`; none without one.
+   */
+  lookoutPerStep: number;
   /** GetMetricData metrics each lookout look requests (per-version counts of the sequential comparisons). */
   metricsPerLook: number;
 }
@@ -87,12 +96,12 @@ export interface LookAssumptions {
  * Lambda invocation and one DescribeAlarms call each. Every look of a `{ min, max }` bake
  * beyond the Step's judgement is the lookout's (look.ts): no state transition, its share of one
  * lookout invocation, one registry Query and one GetMetricData of the sequential comparisons'
- * counts; a bake it ends early records one event. Default looks: one per step with a fixed
- * bake, ⌈min ÷ lookInterval⌉ with a range. The lookout's idle runs (once a minute, about
- * $0.02 a month) belong to the deployment, not to a rollout.
+ * counts; a bake it ends early records one event. Default lookout looks (with a sequential
+ * comparison): one a minute through a fixed bake, ⌈min ÷ lookInterval⌉ with a range. The
+ * lookout's idle runs (once a minute, about $0.06 a month) belong to the deployment.
  */
 export function estimateRolloutCost(
-  plan: Pick<RolloutPlan, 'steps'> & Partial<Pick<RolloutPlan, 'bakeRange'>>,
+  plan: Pick<RolloutPlan, 'steps'> & Partial<Pick<RolloutPlan, 'bakeRange' | 'bakeSeconds'>>,
   spec: Pick<RolloutSpec, 'approval' | 'analysis'> & { target?: Pick<RolloutSpec['target'], 'ecs'> },
   overrides: Partial<CostAssumptions> = {},
   looks: Partial<LookAssumptions> = {},
@@ -100,12 +109,12 @@ export function estimateRolloutCost(
   const a = { ...DEFAULT_COST_ASSUMPTIONS, ...overrides };
   const steps = plan.steps.length;
   const range = plan.bakeRange;
-  // An explicit perStep may be an average over steps (e.g. measured): only the rollout's total is whole.
-  const perStep = Math.max(1, looks.perStep ?? Math.ceil(range ? range.min / range.lookInterval : 1));
-  const extraLooks = Math.round(steps * (perStep - 1));
+  const sequential = spec.analysis.compare.some((c) => c.test === 'sequential') ? 1 : 0;
+  const defaultLooks = !sequential ? 0 : range ? Math.ceil(range.min / range.lookInterval) : Math.floor((plan.bakeSeconds ?? 0) / LOOKOUT_SECONDS);
+  // An explicit lookoutPerStep may be an average over steps (e.g. measured): only the rollout's total is whole.
+  const extraLooks = Math.round(steps * (looks.lookoutPerStep ?? defaultLooks));
   const lookMetrics = looks.metricsPerLook ?? metricsPerJudgement({ compare: spec.analysis.compare.filter((c) => c.test === 'sequential'), metrics: [] });
   const metricsRequested = steps * metricsPerJudgement(spec.analysis) + extraLooks * lookMetrics;
-  const sequential = spec.analysis.compare.some((c) => c.test === 'sequential') ? 1 : 0;
   const gates = Number(spec.approval.beforeStart) + Number(spec.approval.beforePromotion);
   const alarms = spec.analysis.alarms.length;
   const alarmBatches = Math.ceil(alarms / 100);
@@ -136,7 +145,7 @@ export function estimateRolloutCost(
     steps * 2 + // shifted event + record update per step
     steps + // verdict event per judgement
     2 * sequential + // lookout registration and its removal
-    (extraLooks > 0 ? steps : 0) + // the lookout's event when it ends a bake early
+    (range && extraLooks > 0 ? steps : 0) + // the lookout's event when it ends a bake early
     gates * 4 + // gate stored + requested event, decided update + event
     alarms + // unwatch
     2 + // promoted event + record update
@@ -148,7 +157,7 @@ export function estimateRolloutCost(
   const notifications = 1 + steps + gates + 1;
   const messages = notifications * 2 + steps;
 
-  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, metricsRequested, dynamoWrites, dynamoReads, messages };
+  const counts: RolloutCounts = { stateTransitions, lambdaInvocations, lambdaGbSeconds, describeAlarmsCalls, metricsRequested, dynamoWrites, dynamoReads, messages, lookoutLooks: extraLooks };
   const stepFunctions = stateTransitions * a.usdPerStateTransition;
   const lambda = lambdaGbSeconds * a.usdPerLambdaGbSecond + lambdaInvocations * a.usdPerLambdaRequest;
   const cloudWatch = describeAlarmsCalls * a.usdPerCloudWatchRequest + metricsRequested * a.usdPerMetricRequested;
@@ -165,7 +174,7 @@ export function estimateRolloutCost(
       `Lambda arm64 ${a.lambdaMemoryMb} MB, ~${a.lambdaSecondsPerInvocation * 1000} ms per invocation, $${a.usdPerLambdaGbSecond} per GB-s, $${round(a.usdPerLambdaRequest * 1e6)} per 1M requests`,
       `CloudWatch DescribeAlarms $${round(a.usdPerCloudWatchRequest * 1000)} per 1,000 requests (one per judgement per 100 alarms)`,
       `CloudWatch GetMetricData $${round(a.usdPerMetricRequested * 1000)} per 1,000 metrics requested (one call per judgement, ${metricsPerJudgement(spec.analysis)} metrics each${extraLooks ? `; one per lookout look, ${lookMetrics} metrics each` : ''})`,
-      `${perStep} look(s) per traffic step${range ? ` (bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s; all but the Step's judgement by the lookout, with no state transition)` : ''}`,
+      `one judgement per traffic step${extraLooks ? ` and ${Number((extraLooks / steps).toFixed(2))} lookout look(s) (no state transition)${range ? `: bake ${range.min}–${range.max} s, a look every ${range.lookInterval} s` : ', once a minute through the bake'}` : ''}`,
       `DynamoDB on-demand $${round(a.usdPerDynamoWrite * 1e6)} per million writes, $${round(a.usdPerDynamoRead * 1e6)} per million reads, items under 1 KB, ${a.routes} route(s)`,
       `SNS and EventBridge $${round(a.usdPerMessage * 1e6)} per million messages`,
       'free tiers ignored; list prices of us-east-1',

@@ -1,4 +1,4 @@
-import { hasSequentialComparison } from '../spec/analysis';
+import { hasSequentialComparison } from '../spec/predicates';
 import { ErrorNames } from '../shared/errors';
 import { bestEffort } from './best-effort';
 import type { LifecycleEvent } from '../approvals/notifier';

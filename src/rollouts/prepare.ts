@@ -1,4 +1,4 @@
-import { hasSequentialComparison } from '../spec/analysis';
+import { hasSequentialComparison } from '../spec/predicates';
 import { requireAlarms } from '../analysis/alarms';
 import { planRollout } from '../plan';
 import { parseSpec, SpecValidationError } from '../spec';

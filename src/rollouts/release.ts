@@ -1,4 +1,4 @@
-import { hasSequentialComparison } from '../spec/analysis';
+import { hasSequentialComparison } from '../spec/predicates';
 import { parseSpec, type RolloutSpec } from '../spec';
 import { ConfigurationError } from '../shared/errors';
 

@@ -10,6 +10,13 @@ import { TaskNotWaitingError, type BakeInProgress, type ExecutionControl } from 
 
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
+/**
+ * History events that, newer than a bake's TaskScheduled, say it no longer waits: the state or its
+ * task ended (timed out, interrupted, answered), or the whole execution did (stopped from the
+ * console, timed out). A retried PutEvents' TaskFailed is older than the retry's TaskScheduled.
+ */
+const ENDED = new Set(['TaskStateExited', 'TaskSucceeded', 'TaskFailed', 'TaskTimedOut', 'ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
+
 /** Step Functions: tokens are found in the execution history, so no extra storage is needed for bakes. */
 export class SfnExecutions implements ExecutionControl {
   constructor(private readonly client: SFNClient = new SFNClient({})) {}
@@ -67,13 +74,14 @@ export class SfnExecutions implements ExecutionControl {
     let token: string | undefined;
     do {
       const out = await this.client
-        .send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50, nextToken, includeExecutionData: true }))
+        // With the state's input (findBake), a page carries every event's data: a smaller page, as the bake's events are among the newest.
+        .send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: withState ? 20 : 50, nextToken, includeExecutionData: true }))
         .catch((error: unknown) => {
           throw classifyAwsError(error, `GetExecutionHistory ${executionArn}`);
         });
       for (const event of out.events ?? []) {
         if (token === undefined) {
-          if (event.type === 'TaskStateExited' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') return undefined;
+          if (ENDED.has(event.type ?? '')) return undefined;
           const scheduled = event.taskScheduledEventDetails;
           if (event.type === 'TaskScheduled' && scheduled?.resource === 'putEvents.waitForTaskToken') {
             const params = JSON.parse(scheduled.parameters ?? '{}') as { Entries?: Array<{ Detail?: { taskToken?: string } | string }> };

@@ -1,3 +1,4 @@
+import { ErrorNames } from '../shared/errors';
 import { judge } from '../analysis/judge';
 import { hooksBeforeShift, stepChecks } from './analysis';
 import { afterHealthyLook, firstWaitSeconds } from './bake';
@@ -72,12 +73,12 @@ export async function step(state: ExecutionState, deps: Deps): Promise<RolloutSt
   return { ...r, versions, step: next, weight, stepStartedAt: now, counters: { ...counters, waitedForData: 0 }, lastVerdict, action: 'bake', waitSeconds: firstWaitSeconds(r) };
 }
 
-/** How the last bake ended: timed out, interrupted by an alarm, or an operator's skip. Anything else counts as a bake that ran out. */
+/** How the last bake ended: timed out, interrupted (an alarm or the lookout's regression), or an operator's skip. Anything else (the lookout's Canary.BakeEndedEarly too) counts as a bake that ran out. */
 function readBake(bake: unknown): { interrupted: boolean; skip?: 'steps' | 'analysis'; by?: string } {
   if (!bake || typeof bake !== 'object') return { interrupted: false };
   const b = bake as { Error?: unknown; skip?: unknown; by?: unknown };
   return {
-    interrupted: b.Error === 'Canary.BakeInterrupted',
+    interrupted: b.Error === ErrorNames.bakeInterrupted,
     skip: b.skip === 'steps' || b.skip === 'analysis' ? b.skip : undefined,
     by: typeof b.by === 'string' ? b.by : undefined,
   };

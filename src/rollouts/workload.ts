@@ -1,3 +1,5 @@
+import { hasSequentialComparison } from '../spec/predicates';
+import { bestEffort } from './best-effort';
 import { ConfigurationError } from '../shared/errors';
 import type { WorkloadStatus } from '../workloads/port';
 import { workloadOf, type Deps } from './deps';
@@ -145,6 +147,9 @@ export async function promotionFailed(state: ExecutionState, deps: Deps): Promis
   // As rollbackFailed: flag, alert (retried until a channel accepts it), then history.
   await deps.store.flagLocks(keys, r.id, `promotion failed: ${reason}`);
   await deliverAlert(r.id, { type: 'promotion-failed', rolloutId: r.id, specName: r.specName, at: now, step: r.step, steps: r.weights.length, weight: r.weight, revision: r.revision, reason, urgent: true }, deps);
+  // The rollout has ended: its alarm watches and lookout registration go (the locks stay flagged).
+  await bestEffort('unwatch alarms', r.id, () => deps.store.unwatchAlarms(r.id, r.spec.analysis.alarms));
+  if (hasSequentialComparison(r.spec)) await bestEffort('unwatch looks', r.id, () => deps.store.unwatchLooks(r.id));
   await deps.store.appendEvent(r.id, { at: now, kind: 'promotion-failed', step: r.step, weight: r.weight, message: reason });
   await deps.store.updateRollout(r.id, { status: 'failed', endedAt: now, outcome: `promotion failed: ${reason}`, gate: undefined });
   return { Error: 'Canary.PromotionFailed', Cause: reason };

@@ -45,6 +45,8 @@ export const ErrorNames = {
   superseded: 'SupersededError',
   notClean: 'RouteNotCleanError',
   bakeInterrupted: 'Canary.BakeInterrupted',
+  /** The lookout ends a `{ min, max }` bake on "not worse": caught like the bake's timeout. */
+  bakeEndedEarly: 'Canary.BakeEndedEarly',
   rejected: 'Canary.Rejected',
   aborted: 'Canary.Aborted',
 } as const;

@@ -128,11 +128,6 @@ export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShap
 export type CompareCheck = z.output<typeof CompareSchema>;
 
 /** The name a comparison goes by: its own, else the metric (with the bound for slow requests). */
-/** True when a spec's analysis has a `test: sequential` comparison: the lookout looks into its bakes. */
-export function hasSequentialComparison(spec: { analysis: { compare: ReadonlyArray<Pick<CompareCheck, 'test'>> } }): boolean {
-  return spec.analysis.compare.some((c) => c.test === 'sequential');
-}
-
 export function compareName(c: Pick<CompareCheck, 'name' | 'metric' | 'over'>): string {
   return c.name ?? (c.metric === 'slowRequests' ? `slowRequests>${c.over}ms` : c.metric);
 }

@@ -163,7 +163,7 @@ export const BakeRangeSchema = z
   .strictObject({
     min: duration({ min: 1, max: 7 * 86400 }),
     max: duration({ min: 1, max: 7 * 86400 }),
-    /** How often the judge looks during the bake (each look: 3 state transitions and one Lambda invocation). */
+    /** How often the lookout looks into the bake (at most once a minute in AWS: its schedule; each look one GetMetricData, no state transition). */
     lookInterval: duration({ min: 1, max: 3600 }).default(60),
   })
   .superRefine((bake, ctx) => {

@@ -47,18 +47,13 @@ export class Harness {
   readonly notifier = new RecordingNotifier();
   readonly engine: LocalEngine;
   readonly deps: Deps;
-  /** What every run of the lookout (startLookout) returned, in order. */
+  /** What every run of the lookout (lookOnce) returned, in order. */
   readonly lookouts: LookoutResult[] = [];
-  /** Errors the lookout handler threw (a test asserts there are none). */
-  readonly lookoutErrors: unknown[] = [];
-  private lookout?: NodeJS.Timeout;
-  private readonly timeScale: number;
 
   constructor(options: LocalEngineOptions = {}) {
     this.alarms.set('user-service-5xx', 'OK');
     this.alarms.set('user-service-p99', 'OK');
     // Bakes of 60 s run in 300 ms: the same state machine, a faster clock for callbacks only.
-    this.timeScale = options.timeScale ?? 0.005;
     this.engine = new LocalEngine({ timeScale: 0.005, retryIntervalMs: 5, ...options });
     this.deps = {
       store: this.store,
@@ -75,21 +70,12 @@ export class Harness {
     return this.engine.start({ spec, ...extra }, name);
   }
 
-  /**
-   * Runs the real lookout handler every `tickSeconds` of the engine's scaled clock, as its
-   * EventBridge schedule does in AWS (once a minute). One run at a time.
-   */
-  startLookout(tickSeconds = 60): void {
-    let running = false;
+  /** Runs the real lookout handler once, as one scheduled run would; its result is kept in `lookouts`. */
+  async lookOnce(tickSeconds = 60): Promise<LookoutResult> {
     const event = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {}, tickSeconds };
-    this.lookout = setInterval(() => {
-      if (running) return;
-      running = true;
-      void (HANDLERS.look!(event, localContext('look')) as Promise<LookoutResult>)
-        .then((r) => this.lookouts.push(r))
-        .catch((error: unknown) => this.lookoutErrors.push(error))
-        .finally(() => (running = false));
-    }, tickSeconds * 1000 * this.timeScale);
+    const result = (await HANDLERS.look!(event, localContext('look'))) as LookoutResult;
+    this.lookouts.push(result);
+    return result;
   }
 
   /** Resolves when the predicate holds; polls the fakes (they change as the execution runs). */
@@ -107,7 +93,6 @@ export class Harness {
 
   /** Stops every execution still running (a test that failed halfway) and restores the SDK mocks. */
   close(): void {
-    clearInterval(this.lookout);
     this.engine.close();
     configureDeps(undefined);
     this.mesh.restore();

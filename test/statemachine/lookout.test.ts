@@ -53,16 +53,18 @@ describe('lookout', () => {
     execution = started;
     await w.baking();
 
-    // Act: runs of a once-a-minute lookout at 4, 5 and 6 minutes into the step.
+    // Act: runs of a once-a-minute lookout at 4, 5, 6 and 7 minutes into the step.
     const runs = [];
-    for (const minute of [4, 5, 6]) {
+    for (const minute of [4, 5, 6, 7]) {
       w.at(minute * 60 + 1);
       runs.push(await lookIntoBakes(h.deps, { tickSeconds: 60 }));
     }
 
-    // Assess: only the run at 5 minutes looked (one GetMetricData); without a margin nothing ends the bake.
-    expect(runs.map((r) => r.looked.length)).toEqual([0, 1, 0]);
-    expect(w.metrics.reads).toBe(1);
+    // Assess: the 5-minute mark is looked at by the run just after it and, with the half run of
+    // slack that keeps a late schedule from skipping it, by the next; nothing else. Without a
+    // margin nothing ends the bake.
+    expect(runs.map((r) => r.looked.length)).toEqual([0, 1, 1, 0]);
+    expect(w.metrics.reads).toBe(2);
     expect(runs.every((r) => r.interrupted.length === 0 && r.endedEarly.length === 0)).toBe(true);
     expect(await h.engine.findBake(w.execution.executionArn)).toBeDefined();
   });
@@ -137,9 +139,12 @@ describe('lookout', () => {
     // Act
     const run = await lookIntoBakes({ ...h.deps, executions } as Deps, { tickSeconds: 60 });
 
-    // Assess: the real one interrupted; one warning, for the broken read only.
+    // Assess: the real one interrupted; one warning, for the broken read only; the raced one's
+    // execution is not running (unknown here), so its registration is forgotten.
     expect(run.interrupted).toEqual([w.execution.name]);
-    expect(run.skipped.sort()).toEqual(['broken', 'raced']);
+    expect(run.skipped).toEqual(['broken']);
+    expect(run.forgotten).toEqual(['raced']);
+    expect((await h.store.lookers()).map((l) => l.rolloutId).sort()).toEqual(['broken', w.execution.name].sort());
     expect(warnings).toHaveBeenCalledTimes(1);
     expect(String(warnings.mock.calls[0]![0])).toMatch(/lookout could not look into a bake.*broken.*Rate exceeded/);
     warnings.mockRestore();
@@ -157,5 +162,36 @@ describe('lookout', () => {
 
     // Assess
     expect(await h.store.lookers()).toEqual([]);
+  });
+
+  it('forgets the registration of an execution that ended without giving it back, and keeps those of running ones', async () => {
+    // Prepare: a rollout that waits before its first shift is not baking but runs; a stopped one left its registration.
+    const w = world({ canary: 0.001, stable: 0.001 }, '30m');
+    h = w.h;
+    await w.baking();
+    await h.store.watchLooks('stopped-from-console', 'arn:aws:states:us-east-1:000000000000:execution:rollout:stopped-from-console');
+
+    // Act
+    const run = await lookIntoBakes(h.deps, { tickSeconds: 60 });
+
+    // Assess
+    expect(run.forgotten).toEqual(['stopped-from-console']);
+    expect((await h.store.lookers()).map((l) => l.rolloutId)).toEqual([w.execution.name]);
+  });
+
+  it('starts no look when the function is about to time out, and says which it skipped', async () => {
+    // Prepare
+    const w = world({ canary: 0.02, stable: 0.001 }, '30m');
+    h = w.h;
+    await w.baking();
+    w.at(5 * 60);
+
+    // Act
+    const run = await lookIntoBakes(h.deps, { tickSeconds: 60, remainingMs: () => 9_000 });
+
+    // Assess: nothing read, nothing ended; the next run looks.
+    expect(run.skipped).toEqual([w.execution.name]);
+    expect(w.metrics.reads).toBe(0);
+    expect((await lookIntoBakes(h.deps, { tickSeconds: 60, remainingMs: () => 50_000 })).interrupted).toEqual([w.execution.name]);
   });
 });

@@ -101,26 +101,33 @@ describe('estimateRolloutCost', () => {
     expect(cost.usd.total).toBeCloseTo(cost.usd.stepFunctions + cost.usd.lambda + cost.usd.cloudWatch + cost.usd.dynamoDb + cost.usd.messaging, 12);
   });
 
-  it('charges each lookout look of a { min, max } bake one lookout invocation, one registry Query and its metric reads, and no state transition; keeps a fixed bake at one judgement per step', () => {
+  it('charges each lookout look one lookout invocation, one registry Query and its metric reads, and no state transition, through fixed and { min, max } bakes alike', () => {
     // Prepare: 4 steps, no approval gates, one sequential comparison, looked at once a minute for at most 10 minutes per step.
     const analysis = { alarms: ['user-5xx'], compare: [{ metric: 'errorRate', test: 'sequential', margin: '0.5%' }] };
     const ranged = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: { min: '1m', max: '10m' } }, approval: {}, analysis });
     const fixed = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: '10m' }, approval: {}, analysis });
+    const plain = parseSpec({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: '10m' }, approval: {}, analysis: { alarms: ['user-5xx'] } });
 
     // Act
     const base = estimateRolloutCost(planRollout(fixed), fixed);
-    const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { perStep: 10 });
+    const withoutSequential = estimateRolloutCost(planRollout(plain), plain);
+    const atMax = estimateRolloutCost(planRollout(ranged), ranged, {}, { lookoutPerStep: 9 });
 
-    // Assess: the same transitions; 36 lookout looks of 4 metrics each (requests and errors per version).
+    // Assess: the same transitions; the fixed bake's lookout looks once a minute for a regression
+    // (10 per step), the range's 9 times per step besides the Step's judgement, each 4 metrics
+    // (requests and errors per version).
     expect(base.counts.stateTransitions).toBe(2 + 3 * 4 + 5); // …Route, Promote, ReleaseAfterPromotion, Promoted
     expect(atMax.counts.stateTransitions).toBe(base.counts.stateTransitions);
-    expect(base.counts.metricsRequested).toBe(4 * 4);
-    expect(atMax.counts.lambdaInvocations - base.counts.lambdaInvocations).toBe(9 * 4);
+    expect(base.counts.lookoutLooks).toBe(40);
+    expect(atMax.counts.lookoutLooks).toBe(36);
+    expect(base.counts.metricsRequested).toBe(4 * 4 + 40 * 4);
+    expect(atMax.counts.metricsRequested).toBe(4 * 4 + 36 * 4);
     expect(atMax.counts.describeAlarmsCalls).toBe(base.counts.describeAlarmsCalls);
-    expect(atMax.counts.metricsRequested).toBe(40 * 4);
     const perLook = 0.0000002 + 0.25 * 0.3 * 0.0000133334 + 4 * 0.00001 + 0.00000025;
-    expect(atMax.usd.total - base.usd.total).toBeCloseTo(36 * perLook + 4 * 0.00000125, 9);
+    expect(base.usd.total - atMax.usd.total).toBeCloseTo(4 * perLook - 4 * 0.00000125, 9);
     expect(atMax.usd.total).toBeLessThan(0.005);
+    expect(withoutSequential.counts.lookoutLooks).toBe(0);
+    expect(withoutSequential.counts.stateTransitions).toBe(base.counts.stateTransitions);
   });
 
   it('takes assumptions as overrides and lists them', () => {

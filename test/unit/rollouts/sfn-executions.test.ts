@@ -254,6 +254,19 @@ describe('SfnExecutions', () => {
       expect(bake).toBeUndefined();
     });
 
+    it.each(['ExecutionAborted', 'ExecutionTimedOut', 'TaskTimedOut', 'TaskFailed', 'TaskSucceeded'])('finds nothing after %s: the bake no longer waits', async (type) => {
+      // Prepare
+      nextId = 500;
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: [event(type), ...withBakeInput(JSON.stringify(STATE))] });
+
+      // Act
+      const executions = new SfnExecutions(new SFNClient({}));
+
+      // Assess
+      expect(await executions.findBake(EXECUTION)).toBeUndefined();
+      expect(await executions.findBakeToken(EXECUTION)).toBeUndefined();
+    });
+
     it('finds nothing once the bake has exited', async () => {
       // Prepare
       nextId = 400;

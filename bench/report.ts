@@ -188,13 +188,15 @@ function renderBundles(b: NonNullable<BenchReport['bundles']>): string[] {
   const out = ['## 3. Lambda bundle size and cold module init', ''];
   out.push(
     `Reproduce: ${CMD('bundles')}. Runs \`npm run package\` (\`node scripts/package.js\`, ${(b.packageMs / 1000).toFixed(0)} s), reads .serverless/*.zip, extracts the handler file and \`require()\`s it in fresh \`node\` processes (module init only, not the Lambda runtime's own start); ` +
-      '@aws-sdk/* is external in the bundle (the Lambda runtime provides it) and resolves from the project\'s node_modules through NODE_PATH.',
+      '@aws-sdk/* is external in the bundle (the Lambda runtime provides it) and resolves from the project\'s node_modules through NODE_PATH. ' +
+      '`load`: the 1-minute load average before and after the function\'s samples (on a shared machine every init is slower; compare functions measured at the same load). ' +
+      '`SDK clients at init`: what the module init requires; every other client loads on the first call that uses it.',
     '',
   );
   if (b.stale) out.push(`**Stale:** ${b.stale}.`, '');
   out.push(
     markdownTable(
-      ['function', 'zipped', `target < ${TARGETS.zipKb} KB`, 'unzipped', 'init, median (min–max)', `target < ${TARGETS.initMs} ms`, 'runs'],
+      ['function', 'zipped', `target < ${TARGETS.zipKb} KB`, 'unzipped', 'init, median (min–max)', `target < ${TARGETS.initMs} ms`, 'runs', 'load', 'SDK clients at init'],
       b.figures.map((f) => [
         f.fn,
         `${kb(f.zipBytes)} KB`,
@@ -203,6 +205,9 @@ function renderBundles(b: NonNullable<BenchReport['bundles']>): string[] {
         f.error ? `error: ${f.error}` : formatSummary(f.initMs, 'ms'),
         f.error ? 'n/a' : f.initMs.median < TARGETS.initMs ? 'PASS' : `over (+${(f.initMs.median - TARGETS.initMs).toFixed(0)} ms)`,
         f.initMs.n,
+        // Figures from before these fields existed (an older report.json) show n/a.
+        f.loadAverage ? `${f.loadAverage[0].toFixed(1)}–${f.loadAverage[1].toFixed(1)}` : 'n/a',
+        f.sdkAtInit ? f.sdkAtInit.join(', ') || 'none' : 'n/a',
       ]),
     ),
     '',

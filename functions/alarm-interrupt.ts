@@ -1,5 +1,5 @@
 import '../src/rollouts/traffic-ports';
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { interruptBakes } from '../src/rollouts/interrupt';
 import { lambda } from '../src/shared/lambda';
 
@@ -9,8 +9,8 @@ const AlarmEventSchema = z.looseObject({
   account: z.string(),
   region: z.string(),
   detail: z.looseObject({
-    alarmName: z.string().min(1),
-    state: z.looseObject({ value: z.string(), reason: z.string().optional() }),
+    alarmName: z.string().check(z.minLength(1)),
+    state: z.looseObject({ value: z.string(), reason: z.optional(z.string()) }),
   }),
 });
 

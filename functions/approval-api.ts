@@ -1,5 +1,5 @@
 import '../src/rollouts/traffic-ports';
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { handleApprovalRequest, type HttpRequest } from '../src/approvals/http';
 import { ssmKeyProvider, type KeyProvider } from '../src/approvals/links';
 import { lambda } from '../src/shared/lambda';

@@ -1,5 +1,5 @@
 import '../src/rollouts/traffic-ports';
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { ExecutionStateSchema } from '../src/rollouts/state';
 import { checkWorkload } from '../src/rollouts/workload';
 import { lambda } from '../src/shared/lambda';

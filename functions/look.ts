@@ -1,5 +1,5 @@
 import '../src/rollouts/traffic-ports';
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { lookIntoBakes } from '../src/rollouts/look';
 import { lambda } from '../src/shared/lambda';
 
@@ -7,7 +7,7 @@ import { lambda } from '../src/shared/lambda';
  * EventBridge's `Scheduled Event` of the lookout's rule (rate(1 minute)). The local runner runs
  * it more often and says so in `tickSeconds`.
  */
-const ScheduledEventSchema = z.looseObject({ 'detail-type': z.literal('Scheduled Event'), tickSeconds: z.number().positive().max(3600).optional() });
+const ScheduledEventSchema = z.looseObject({ 'detail-type': z.literal('Scheduled Event'), tickSeconds: z.optional(z.number().check(z.positive(), z.maximum(3600))) });
 
 /** Seconds between two runs of the lookout in AWS: the schedule's rate. */
 const TICK_SECONDS = 60;

@@ -1,12 +1,12 @@
 import '../src/rollouts/traffic-ports';
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { prepareFailed, rollbackFailed } from '../src/rollouts/finish';
 import { CaughtErrorSchema, ExecutionStateSchema } from '../src/rollouts/state';
 import { lambda } from '../src/shared/lambda';
 
 const InputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rollback-failed'), state: ExecutionStateSchema }),
-  z.object({ kind: z.literal('prepare-failed'), executionName: z.string(), state: z.looseObject({ error: CaughtErrorSchema.optional(), spec: z.looseObject({}).optional() }) }),
+  z.object({ kind: z.literal('prepare-failed'), executionName: z.string(), state: z.looseObject({ error: z.optional(CaughtErrorSchema), spec: z.optional(z.looseObject({})) }) }),
 ]);
 
 /** The loud endings: a rollback that could not restore, or a rollout that could not start. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { handleCodeCommitPush } from '../src/triggers/codecommit';
 import { codeCommitTriggerDeps } from '../src/triggers/deps';
 import { lambda } from '../src/shared/lambda';

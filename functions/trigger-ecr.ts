@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../src/shared/zod-mini';
 import { handleEcrPush } from '../src/triggers/ecr';
 import { ecrTriggerDeps } from '../src/triggers/common-deps';
 import { lambda } from '../src/shared/lambda';

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, type Summary } from '../lib/stats';
 
@@ -16,6 +16,10 @@ export interface BundleFigure {
   /** Module init: require() of the bundled handler in a fresh `node`, ms. */
   initMs: Summary;
   initRuns: number[];
+  /** The AWS SDK clients the module init required (e.g. `dynamodb`); the others load on first use. */
+  sdkAtInit: string[];
+  /** 1-minute load average before and after this function's samples (the machine may be shared). */
+  loadAverage: [number, number];
   error?: string;
 }
 
@@ -53,14 +57,19 @@ export function measureBundle(zip: string, repetitions: number): BundleFigure {
     .split('\n')
     .filter((e) => e.endsWith('.js'));
   const entry = entries[0];
-  if (!entry) return { fn, zipBytes, entry: '', jsBytes: 0, initMs: summarize([]), initRuns: [], error: 'no .js file in the zip' };
+  if (!entry) return { fn, zipBytes, entry: '', jsBytes: 0, initMs: summarize([]), initRuns: [], sdkAtInit: [], loadAverage: [loadavg()[0]!, loadavg()[0]!], error: 'no .js file in the zip' };
   const code = execFileSync('unzip', ['-p', zipPath, entry], { maxBuffer: 64 * 1024 * 1024 });
   const dir = mkdtempSync(join(tmpdir(), `canary-bench-${fn}-`));
   try {
     const file = join(dir, entry);
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, code);
-    const probe = `const t0 = process.hrtime.bigint(); require(${JSON.stringify(file)}); process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));`;
+    // Records which SDK clients the init requires (a pass-through hook, negligible next to a require).
+    const probe =
+      `const M = require('module'); const load = M._load; const sdk = new Set();` +
+      `M._load = function (r, ...a) { if (r.startsWith('@aws-sdk/client-')) sdk.add(r.slice(16)); return load.call(this, r, ...a); };` +
+      `const t0 = process.hrtime.bigint(); require(${JSON.stringify(file)}); const ms = Number(process.hrtime.bigint() - t0) / 1e6;` +
+      `process.stdout.write(JSON.stringify({ ms, sdk: [...sdk].sort() }));`;
     const env = {
       ...process.env,
       NODE_PATH: join(ROOT, 'node_modules'),
@@ -76,17 +85,20 @@ export function measureBundle(zip: string, repetitions: number): BundleFigure {
       NODE_OPTIONS: '',
     };
     const runs: number[] = [];
+    let sdkAtInit: string[] = [];
     let error: string | undefined;
+    const loadBefore = loadavg()[0]!;
     for (let i = 0; i < repetitions; i++) {
       const r = spawnSync(process.execPath, ['-e', probe], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
-      const ms = Number(r.stdout);
-      if (r.status !== 0 || !Number.isFinite(ms)) {
+      const out = r.status === 0 ? (JSON.parse(r.stdout) as { ms: number; sdk: string[] }) : undefined;
+      if (!out || !Number.isFinite(out.ms)) {
         error = (r.stderr || r.stdout || `exit ${r.status}`).split('\n').find((l) => l.trim()) ?? 'failed';
         break;
       }
-      runs.push(ms);
+      runs.push(out.ms);
+      sdkAtInit = out.sdk;
     }
-    return { fn, zipBytes, entry, jsBytes: code.length, initMs: summarize(runs), initRuns: runs, error };
+    return { fn, zipBytes, entry, jsBytes: code.length, initMs: summarize(runs), initRuns: runs, sdkAtInit, loadAverage: [loadBefore, loadavg()[0]!], error };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import { cloudWatchSdk } from './cloudwatch-sdk';
 import { classifyAwsError, ConfigurationError } from '../shared/errors';
 import type { AlarmState, CheckResult } from './judge';
 
@@ -16,7 +17,7 @@ export class CloudWatchAlarms implements CheckSource {
   /** DescribeAlarms calls made, for the benchmark's API-call counts. */
   calls = 0;
 
-  constructor(private readonly client: CloudWatchClient = new CloudWatchClient({})) {}
+  constructor(private readonly client: CloudWatchClient = new (cloudWatchSdk().CloudWatchClient)({})) {}
 
   async describe(names: string[]): Promise<{ results: CheckResult[]; missing: string[] }> {
     const unique = [...new Set(names)];
@@ -29,7 +30,7 @@ export class CloudWatchAlarms implements CheckSource {
         try {
           this.calls++;
           page = await this.client.send(
-            new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken, MaxRecords: BATCH }),
+            new (cloudWatchSdk().DescribeAlarmsCommand)({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken, MaxRecords: BATCH }),
           );
         } catch (error) {
           throw classifyAwsError(error, `DescribeAlarms(${batch.join(', ')})`);

@@ -1,4 +1,5 @@
-import { compareName, type CompareCheck } from '../spec/analysis';
+import type { CompareCheck } from '../spec/analysis';
+import { compareName } from '../spec/constants';
 import type { PeriodCounts, VersionCounts } from './counts';
 import type { CheckResult } from './judge';
 

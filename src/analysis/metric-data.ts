@@ -1,10 +1,6 @@
-import {
-  CloudWatchClient,
-  GetMetricDataCommand,
-  type GetMetricDataCommandOutput,
-  type MetricDataQuery,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, GetMetricDataCommandOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { ConfigurationError, isTransientAwsError, TransientError } from '../shared/errors';
+import { cloudWatchSdk } from './cloudwatch-sdk';
 
 export type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 
@@ -36,7 +32,7 @@ export class CloudWatchMetricData implements MetricDataReader {
   metricsRequested = 0;
 
   constructor(
-    private readonly client: Pick<CloudWatchClient, 'send'> = new CloudWatchClient({}),
+    private readonly client: Pick<CloudWatchClient, 'send'> = new (cloudWatchSdk().CloudWatchClient)({}),
     private readonly retry: { attempts: number; baseMs: number } = { attempts: 4, baseMs: 200 },
   ) {}
 
@@ -74,7 +70,7 @@ export class CloudWatchMetricData implements MetricDataReader {
     for (let attempt = 1; ; attempt++) {
       try {
         this.calls++;
-        return await this.client.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, NextToken: nextToken, ScanBy: 'TimestampAscending' }));
+        return await this.client.send(new (cloudWatchSdk().GetMetricDataCommand)({ MetricDataQueries: queries, StartTime: start, EndTime: end, NextToken: nextToken, ScanBy: 'TimestampAscending' }));
       } catch (error) {
         if (!isTransientAwsError(error)) {
           if (error instanceof Error && /Validation|InvalidParameter|MissingParameter|InvalidNextToken/i.test(error.name)) {

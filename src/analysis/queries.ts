@@ -2,7 +2,7 @@ import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { MetricId, VersionMetrics, VersionSeries } from '../routers/metrics';
 import { ConfigurationError } from '../shared/errors';
 import type { CompareCheck, MetricCheck, MetricStatInput } from '../spec/analysis';
-import { PLACEHOLDER } from '../spec/analysis';
+import { PLACEHOLDER } from '../spec/constants';
 import type { PeriodCounts, VersionCounts } from './counts';
 import type { MetricDataReader, MetricSeries } from './metric-data';
 

@@ -1,4 +1,5 @@
-import { compareName, type CompareCheck } from '../spec/analysis';
+import type { CompareCheck } from '../spec/analysis';
+import { compareName } from '../spec/constants';
 import { describeLimit, periodsIn, sumCounts } from './compare';
 import type { PeriodCounts } from './counts';
 import type { CheckResult } from './judge';

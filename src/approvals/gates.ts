@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { CanaryError } from '../shared/errors';
 import type { Deps } from '../rollouts/deps';
 import { TaskNotWaitingError } from '../rollouts/executions';
@@ -10,7 +10,7 @@ export type GateName = 'beforeStart' | 'beforePromotion';
 /** Input of the approval Lambda, invoked by `lambda:invoke.waitForTaskToken`. */
 export const ApprovalRequestSchema = z.object({
   gate: z.enum(['beforeStart', 'beforePromotion']),
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   rollout: RolloutStateSchema,
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;

@@ -1,5 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { NOTIFY_PARAMETER_PREFIX } from '../spec/schema';
+import { NOTIFY_PARAMETER_PREFIX } from '../spec/constants';
 import { registerSecret } from '../shared/redact';
 import { getSecureParameter } from './ssm';
 import { headline, SKIPPED, type LifecycleEvent, type Notifier } from './notifier';

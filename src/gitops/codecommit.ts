@@ -1,4 +1,12 @@
-import { CodeCommitClient, GetDifferencesCommand, GetFileCommand, type Difference } from '@aws-sdk/client-codecommit';
+import type { CodeCommitClient, Difference } from '@aws-sdk/client-codecommit';
+
+/**
+ * The CodeCommit SDK, required on the first read: the trigger sees pushes to every branch of the
+ * repository and skips those to other branches without reading anything.
+ */
+function codeCommitSdk(): typeof import('@aws-sdk/client-codecommit') {
+  return require('@aws-sdk/client-codecommit') as typeof import('@aws-sdk/client-codecommit');
+}
 import { classifyAwsError } from '../shared/errors';
 import type { ChangedFile } from './sync';
 import { isSpecPath, type SpecLocation } from './spec-files';
@@ -10,7 +18,11 @@ export interface SpecChanges {
 
 /** Reads the spec files a CodeCommit push changed, at the pushed commit. */
 export class CodeCommitSpecSource {
-  constructor(private readonly client: CodeCommitClient = new CodeCommitClient({})) {}
+  constructor(private clientOrUndefined?: CodeCommitClient) {}
+
+  private get client(): CodeCommitClient {
+    return (this.clientOrUndefined ??= new (codeCommitSdk().CodeCommitClient)({}));
+  }
 
   /**
    * Lists the differences between the old and the new commit (every page) and keeps the spec
@@ -25,7 +37,7 @@ export class CodeCommitSpecSource {
     do {
       const out = await this.client
         .send(
-          new GetDifferencesCommand({
+          new (codeCommitSdk().GetDifferencesCommand)({
             repositoryName,
             afterCommitSpecifier: commitId,
             ...(oldCommitId ? { beforeCommitSpecifier: oldCommitId } : {}),
@@ -47,7 +59,7 @@ export class CodeCommitSpecSource {
 
   private async read(repositoryName: string, commitId: string, filePath: string): Promise<ChangedFile> {
     try {
-      const out = await this.client.send(new GetFileCommand({ repositoryName, commitSpecifier: commitId, filePath }));
+      const out = await this.client.send(new (codeCommitSdk().GetFileCommand)({ repositoryName, commitSpecifier: commitId, filePath }));
       return { path: filePath, text: Buffer.from(out.fileContent ?? new Uint8Array()).toString('utf8') };
     } catch (error) {
       const shaped = classifyAwsError(error, `GetFile ${repositoryName} ${filePath}@${commitId}`);

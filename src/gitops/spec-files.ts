@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SpecValidationError, type RolloutSpec } from '../spec';
-import { parseSpecText } from '../spec/load';
+import type { RolloutSpec } from '../spec';
+import { SpecValidationError } from '../spec/errors';
 
 // Kept importable from here: the sync compares targets with it.
 export { stableStringify } from '../shared/stable-json';
@@ -59,6 +59,9 @@ export type ParsedSpecFile = { ok: true; spec: RolloutSpec; contentHash: string 
 
 /** Parses and validates one spec file; never throws. */
 export function parseSpecFile(path: string, text: string): ParsedSpecFile {
+  // Required here: the triggers import this module for its path rules, and only a changed spec
+  // file needs the YAML parser and the spec schema (most of a trigger's cold start).
+  const { parseSpecText } = require('../spec/load') as typeof import('../spec/load');
   try {
     return { ok: true, spec: parseSpecText(text, path), contentHash: contentHash(text) };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { CloudWatchAlarms, type CheckSource } from '../analysis/alarms';
+import type { CheckSource } from '../analysis/alarms';
 import type { Notifier } from '../approvals/notifier';
 import type { CustomCheckPorts } from '../analysis/custom';
 import type { MetricDataReader } from '../analysis/metric-data';
@@ -7,7 +7,6 @@ import type { RolloutSpec } from '../spec';
 import { DynamoStore } from './dynamo-store';
 import type { ExecutionControl } from './executions';
 import type { RolloutStore } from './store';
-import { defaultNotifier } from '../approvals/aws-notifiers';
 import type { Workload } from '../workloads/port';
 import type { Admission } from './admission';
 
@@ -91,18 +90,25 @@ function awsDeps(): Deps {
   const metrics = once(() => new (require('../analysis/metric-data') as typeof import('../analysis/metric-data')).CloudWatchMetricData());
   const customChecks = once(() => (require('../analysis/custom') as typeof import('../analysis/custom')).awsCustomCheckPorts());
   const revisions = once(() => new (require('../gitops/desired-state') as typeof import('../gitops/desired-state')).DynamoDesiredStateStore(table));
+  // CloudWatch, SNS and EventBridge load on first use: half the functions never judge a check,
+  // and a trigger notifies only when it starts or refuses a rollout (each client costs tens of ms).
+  const checks = once(() => new (require('../analysis/alarms') as typeof import('../analysis/alarms')).CloudWatchAlarms());
+  const notifier = once(() => (require('../approvals/aws-notifiers') as typeof import('../approvals/aws-notifiers')).defaultNotifier());
   return {
     store: new DynamoStore(table),
     routerFor: (spec) => traffic().routerFor(spec),
     workloadFor: (spec) => traffic().workloadFor(spec),
-    checks: new CloudWatchAlarms(),
+    get checks() {
+      return checks();
+    },
     get metrics() {
       return metrics();
     },
     get customChecks() {
       return customChecks();
     },
-    notifier: defaultNotifier(),
+    // A forwarding notifier, not a getter: callers keep `deps.notifier` (the triggers' starter does).
+    notifier: { notify: (event) => notifier().notify(event) },
     get executions() {
       return executions();
     },

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { resourcesOf } from '../spec/resources';
 import type { RolloutSpec } from '../spec';
 import { globMatch } from '../shared/glob';
@@ -12,25 +12,29 @@ import { ConfigurationError, NotOwnedError } from '../shared/errors';
  * deployment, whereas a tag can be changed by anyone allowed to tag in the account.
  */
 
-const pattern = z.string().min(1).max(2048);
+const pattern = z.string().check(z.minLength(1), z.maxLength(2048));
 
+// zod/mini (src/shared/zod-mini.ts): Prepare and the triggers read the bindings, and the other
+// functions bundle this module behind a lazy require; neither should carry the classic API for it.
 export const BindingSchema = z
   .strictObject({
     /** Shown in errors: the team or service this binding is for. */
-    name: z.string().min(1).max(128),
+    name: z.string().check(z.minLength(1), z.maxLength(128)),
     /** Git source: repository (`owner/repo` or CodeCommit name) and spec path globs. */
-    repository: pattern.optional(),
-    path: pattern.optional(),
+    repository: z.optional(pattern),
+    path: z.optional(pattern),
     /** Spec name glob: narrows a git binding; alone (no repository), binds manual starts of that spec. */
-    spec: pattern.optional(),
+    spec: z.optional(pattern),
     /** Resource globs (`*` any run, `?` one character) over the strings `resourcesOf` returns. */
-    resources: z.array(pattern).min(1).max(200),
+    resources: z.array(pattern).check(z.minLength(1), z.maxLength(200)),
   })
-  .refine((b) => b.repository !== undefined || b.spec !== undefined, { error: 'a binding names a repository or a spec' })
-  .refine((b) => b.path === undefined || b.repository !== undefined, { error: 'path needs repository' });
+  .check(
+    z.refine((b) => b.repository !== undefined || b.spec !== undefined, { error: 'a binding names a repository or a spec' }),
+    z.refine((b) => b.path === undefined || b.repository !== undefined, { error: 'path needs repository' }),
+  );
 export type Binding = z.infer<typeof BindingSchema>;
 
-export const OwnershipSchema = z.strictObject({ bindings: z.array(BindingSchema).max(500) });
+export const OwnershipSchema = z.strictObject({ bindings: z.array(BindingSchema).check(z.maxLength(500)) });
 export type Ownership = z.infer<typeof OwnershipSchema>;
 
 /** Where the spec of an execution came from, as Prepare established it (never as the input claims). */

@@ -1,7 +1,6 @@
 import { hasSequentialComparison } from '../spec/predicates';
-import { parseSpec, type RolloutSpec } from '../spec';
+import type { RolloutSpec } from '../spec';
 import { ConfigurationError } from '../shared/errors';
-
 import type { Deps } from './deps';
 import type { ExecutionState } from './state';
 
@@ -25,6 +24,9 @@ export async function releaseRollout(state: ExecutionState, deps: Deps): Promise
  * spec resolves; a spec that does not parse or resolve never got as far as taking a lock.
  */
 export async function releaseFailedStart(raw: { spec?: unknown }, executionName: string, deps: Deps): Promise<{ released: string[] }> {
+  // Required here: every rollout's end goes through Release, a failed start rarely; only the
+  // latter needs the spec schema (building it is most of a cold start).
+  const { parseSpec } = require('../spec') as typeof import('../spec');
   let spec: RolloutSpec;
   try {
     spec = parseSpec(raw.spec, 'execution input .spec');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import type { CheckResult, JudgeCounters, VerdictKind } from '../analysis/judge';
 import type { RouterSnapshot, RouteVersions } from '../routers/port';
 import type { RolloutSpec } from '../spec';
@@ -61,50 +61,53 @@ export interface WorkloadProgress {
 }
 
 /** `{Error, Cause}` as a Catch puts it in the state. */
-export const CaughtErrorSchema = z.looseObject({ Error: z.string(), Cause: z.string().optional() });
+export const CaughtErrorSchema = z.looseObject({ Error: z.string(), Cause: z.optional(z.string()) });
 export type CaughtError = z.infer<typeof CaughtErrorSchema>;
 
-/** The rollout as handlers receive it: checked for the fields they rely on, the rest trusted as ours. */
+/**
+ * The rollout as handlers receive it: checked for the fields they rely on, the rest trusted as ours.
+ * zod/mini (see src/shared/zod-mini.ts): the functions after Prepare never load the classic API.
+ */
 export const RolloutStateSchema = z.looseObject({
-  id: z.string().min(1),
-  specName: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  specName: z.string().check(z.minLength(1)),
   executionArn: z.string(),
   spec: z.looseObject({ name: z.string() }),
-  weights: z.array(z.number().int()).min(1),
+  weights: z.array(z.number().check(z.int())).check(z.minLength(1)),
   snapshot: z.looseObject({ routes: z.array(z.looseObject({ key: z.string() })) }),
   versions: z.record(z.string(), z.string()),
-  step: z.number().int().min(-1),
+  step: z.number().check(z.int(), z.gte(-1)),
   weight: z.number(),
   counters: z.object({ failedChecks: z.number(), waitedForData: z.number() }),
-}) as unknown as z.ZodType<RolloutState>;
+}) as unknown as z.ZodMiniType<RolloutState>;
 
 /** The whole execution state: each Lambda gets it all and returns its part. */
 export const ExecutionStateSchema = z.looseObject({
   rollout: RolloutStateSchema,
   // Loose on purpose: anyone with states:SendTaskSuccess can put anything here, and a malformed
   // value must not make Rollback unable to parse its input. Step reads only what it recognises.
-  bake: z.union([CaughtErrorSchema, z.looseObject({ skip: z.enum(['steps', 'analysis']).optional(), by: z.string().optional() }), z.unknown()]).nullish(),
-  approval: z.unknown().optional(),
-  error: CaughtErrorSchema.optional(),
+  bake: z.nullish(z.union([CaughtErrorSchema, z.looseObject({ skip: z.optional(z.enum(['steps', 'analysis'])), by: z.optional(z.string()) }), z.unknown()])),
+  approval: z.optional(z.unknown()),
+  error: z.optional(CaughtErrorSchema),
 });
 export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
 
 /** Execution input, from a trigger, `canaryctl start` or the local runner. */
 export const StartInputSchema = z.strictObject({
   spec: z.record(z.string(), z.unknown(), { error: 'must be the rollout spec (an object)' }),
-  revision: z.string().max(256).optional(),
-  image: z.string().max(1024).optional(),
-  requestedBy: z.string().max(256).optional(),
-  source: z.string().max(256).optional(),
+  revision: z.optional(z.string().check(z.maxLength(256))),
+  image: z.optional(z.string().check(z.maxLength(1024))),
+  requestedBy: z.optional(z.string().check(z.maxLength(256))),
+  source: z.optional(z.string().check(z.maxLength(256))),
   /** Wait for the route lock instead of failing (triggers with onNewRevision supersede or queue). */
-  waitForLock: z.boolean().optional(),
+  waitForLock: z.optional(z.boolean()),
 });
 export type StartInput = z.infer<typeof StartInputSchema>;
 
 export const PrepareInputSchema = z.object({
   input: z.unknown(),
-  executionArn: z.string().min(1),
-  executionName: z.string().min(1),
-  startTime: z.string().optional(),
+  executionArn: z.string().check(z.minLength(1)),
+  executionName: z.string().check(z.minLength(1)),
+  startTime: z.optional(z.string()),
 });
 export type PrepareInput = z.infer<typeof PrepareInputSchema>;

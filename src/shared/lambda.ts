@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { safeParse, type core } from './zod-mini';
 import { getDeps, type Deps } from '../rollouts/deps';
 import { toIssues } from '../spec/issues';
 import { classifyAwsError, ConfigurationError } from './errors';
@@ -22,9 +22,9 @@ function rolloutKeys(input: unknown): Record<string, unknown> {
  * ConfigurationError, never retried), log with the rollout's keys, run one use case, and make
  * sure errors carry the names the state machine's Retry/Catch match.
  */
-export function lambda<S extends z.ZodType, O>(name: string, schema: S, useCase: (input: z.output<S>, deps: Deps, context: Context) => Promise<O>) {
+export function lambda<S extends core.$ZodType, O>(name: string, schema: S, useCase: (input: core.output<S>, deps: Deps, context: Context) => Promise<O>) {
   return middy(async (event: unknown, context: Context): Promise<O> => {
-    const parsed = schema.safeParse(event);
+    const parsed = safeParse(schema, event);
     if (!parsed.success) {
       const issues = toIssues(parsed.error)
         .map((i) => `${i.path || '(input)'}: ${i.message}`)

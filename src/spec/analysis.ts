@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compareName, PLACEHOLDER } from './constants';
 import { parseDuration } from './duration';
 import { refineSequential, sequentialShape } from './sequential';
 
@@ -81,8 +82,7 @@ const seconds = (min: number, max: number) =>
     })
     .meta({ type: ['string', 'number'], description: `Duration between ${min}s and ${max}s` });
 
-/** `{{canary}}`-style placeholders; which names exist depends on the router (checked at Prepare). */
-export const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+export { PLACEHOLDER };
 
 // ---------------------------------------------------------------------------------------------
 // analysis.compare[]
@@ -127,10 +127,7 @@ export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShap
 });
 export type CompareCheck = z.output<typeof CompareSchema>;
 
-/** The name a comparison goes by: its own, else the metric (with the bound for slow requests). */
-export function compareName(c: Pick<CompareCheck, 'name' | 'metric' | 'over'>): string {
-  return c.name ?? (c.metric === 'slowRequests' ? `slowRequests>${c.over}ms` : c.metric);
-}
+export { compareName };
 
 // ---------------------------------------------------------------------------------------------
 // analysis.metrics[]

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import type { SpecIssue } from './errors';
 
 /** `['strategy', 'steps', 2]` → `strategy.steps[2]`. */
@@ -45,7 +45,7 @@ const RENAMED: Record<string, string> = {
  * suggestion. Kept apart from the spec schema so that a handler can report a bad input without
  * building every spec schema at cold start (validate.ts passes the spec's keys).
  */
-export function toIssues(error: z.ZodError, knownKeys: (path: ReadonlyArray<PropertyKey>) => string[] = () => []): SpecIssue[] {
+export function toIssues(error: core.$ZodError, knownKeys: (path: ReadonlyArray<PropertyKey>) => string[] = () => []): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -69,7 +69,7 @@ export function toIssues(error: z.ZodError, knownKeys: (path: ReadonlyArray<Prop
       // input has, instead of zod's "Invalid input".
       const byShape = issue.errors.find((branch) => !branch.some((i) => (i.code === 'invalid_type' || i.code === 'invalid_union') && i.path.length === 0)) ?? issue.errors[0]!;
       const nested = byShape.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
-      issues.push(...toIssues({ issues: nested } as unknown as z.ZodError, knownKeys));
+      issues.push(...toIssues({ issues: nested } as unknown as core.$ZodError, knownKeys));
       continue;
     }
     // zod 4 reports `input` only when asked (parseSpec asks); otherwise its default message tells.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { analysisChecksShape, ANALYSIS_CHECKS_DEFAULTS, HooksSchema, refineCheckNames } from './analysis';
 import { DURATION_PATTERN, parseDuration } from './duration';
+import { NOTIFY_PARAMETER_PREFIX } from './constants';
 
 /**
  * The rollout spec: the contract users write in git (`.canary/<service>.yaml`).
@@ -257,8 +258,7 @@ export const TriggersSchema = z.strictObject({
   branch: resourceName.optional(),
 });
 
-/** The SSM prefix of chat webhook URLs: no other secret lives under it, and only it is readable by notifiers. */
-export const NOTIFY_PARAMETER_PREFIX = '/canary-controller/notify/';
+export { NOTIFY_PARAMETER_PREFIX };
 
 const webhookParameter = z
   .string({ error: 'must be a string' })

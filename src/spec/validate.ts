@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import { RolloutSpecSchema, type RolloutSpec } from './schema';
 import { SpecValidationError, type SpecIssue } from './errors';
 import { formatPath, toIssues } from './issues';
@@ -32,7 +32,7 @@ function unwrap(schema: unknown): unknown {
 }
 
 /** Turns zod issues into our issues, one line each, unknown keys of the spec with a suggestion. */
-export function toSpecIssues(error: z.ZodError): SpecIssue[] {
+export function toSpecIssues(error: core.$ZodError): SpecIssue[] {
   return toIssues(error, knownKeys);
 }
 

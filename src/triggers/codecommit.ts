@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import type { CodeCommitSpecSource } from '../gitops/codecommit';
 import type { SpecLocation } from '../gitops/spec-files';
 import { applyGitPush, type GitPushDeps } from './git-push';
@@ -10,16 +10,16 @@ import type { Log } from './starter';
 const CodeCommitEventSchema = z.looseObject({
   source: z.literal('aws.codecommit', { error: 'source is not aws.codecommit' }),
   'detail-type': z.literal('CodeCommit Repository State Change', { error: 'detail-type is not "CodeCommit Repository State Change"' }),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.looseObject(
     {
       event: z.string({ error: 'detail.event is missing' }),
-      repositoryName: z.string({ error: 'detail.repositoryName is missing' }).min(1),
-      referenceType: z.string().optional(),
-      referenceName: z.string().optional(),
-      commitId: z.string().optional(),
-      oldCommitId: z.string().optional(),
-      callerUserArn: z.string().optional(),
+      repositoryName: z.string({ error: 'detail.repositoryName is missing' }).check(z.minLength(1)),
+      referenceType: z.optional(z.string()),
+      referenceName: z.optional(z.string()),
+      commitId: z.optional(z.string()),
+      oldCommitId: z.optional(z.string()),
+      callerUserArn: z.optional(z.string()),
     },
     { error: 'detail is missing' },
   ),

@@ -1,4 +1,4 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDesiredStateStore, type DesiredStateStore } from '../gitops/desired-state';
 import type { Deps } from '../rollouts/deps';
 import { logger } from '../shared/lambda';
@@ -28,13 +28,17 @@ interface Common {
 }
 
 let common: Common | undefined;
+let sfn: SFNClient | undefined;
 
 /** The ports every trigger shares, built once per process on top of the engine's ports. */
 export function commonDeps(deps: Deps, env: NodeJS.ProcessEnv): Common {
   common ??= {
     desired: new DynamoDesiredStateStore(required(env, 'TABLE_NAME')),
     starter: new RolloutStarter({
-      sfn: new SFNClient({}),
+      // Built when a rollout starts: pushes and images that no synced spec tracks never load it.
+      get sfn() {
+        return (sfn ??= new (require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn')).SFNClient({}));
+      },
       stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
       store: deps.store,
       executions: deps.executions,

@@ -1,4 +1,3 @@
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { CodeCommitSpecSource } from '../gitops/codecommit';
 import { specLocationFromEnv } from '../gitops/spec-files';
 import type { Deps } from '../rollouts/deps';
@@ -12,7 +11,7 @@ export { ecrTriggerDeps, powertoolsLog } from './common-deps';
 export function codeCommitTriggerDeps(deps: Deps, env: NodeJS.ProcessEnv = process.env): CodeCommitTriggerDeps {
   return {
     ...commonDeps(deps, env),
-    source: new CodeCommitSpecSource(new CodeCommitClient({})),
+    source: new CodeCommitSpecSource(),
     location: specLocationFromEnv(env),
     branches: listFromEnv(env.GITOPS_BRANCHES, ['main']),
     repositories: listFromEnv(env.CODECOMMIT_REPOSITORIES),

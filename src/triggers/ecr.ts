@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import type { DesiredStateStore } from '../gitops/desired-state';
 import { emptyResult, skippedResult, type TriggerResult } from './result';
 import type { Log, RolloutStarter } from './starter';
@@ -9,16 +9,16 @@ import { finish as done, record } from './record';
 const EcrPushEventSchema = z.looseObject({
   source: z.literal('aws.ecr', { error: 'source is not aws.ecr' }),
   'detail-type': z.literal('ECR Image Action', { error: 'detail-type is not "ECR Image Action"' }),
-  account: z.string().regex(/^\d{12}$/, { error: 'account is not a 12-digit account id' }),
-  region: z.string().min(1, { error: 'region is missing' }),
-  time: z.string().optional(),
+  account: z.string().check(z.regex(/^\d{12}$/, { error: 'account is not a 12-digit account id' })),
+  region: z.string().check(z.minLength(1, { error: 'region is missing' })),
+  time: z.optional(z.string()),
   detail: z.looseObject(
     {
       result: z.string({ error: 'detail.result is missing' }),
       'action-type': z.string({ error: 'detail.action-type is missing' }),
-      'repository-name': z.string({ error: 'detail.repository-name is missing' }).min(1),
-      'image-digest': z.string({ error: 'detail.image-digest is missing' }).regex(/^[a-z0-9]+:[a-f0-9]{32,}$/, { error: 'detail.image-digest is not a digest' }),
-      'image-tag': z.string().optional(),
+      'repository-name': z.string({ error: 'detail.repository-name is missing' }).check(z.minLength(1)),
+      'image-digest': z.string({ error: 'detail.image-digest is missing' }).check(z.regex(/^[a-z0-9]+:[a-f0-9]{32,}$/, { error: 'detail.image-digest is not a digest' })),
+      'image-tag': z.optional(z.string()),
     },
     { error: 'detail is missing' },
   ),
@@ -42,7 +42,7 @@ export function registryFor(account: string, region: string): string {
  * delivered twice (or the same digest pushed under two tags) starts one rollout.
  */
 export async function handleEcrPush(event: unknown, deps: EcrTriggerDeps): Promise<TriggerResult> {
-  const parsed = EcrPushEventSchema.safeParse(event);
+  const parsed = z.safeParse(EcrPushEventSchema, event);
   if (!parsed.success) return done(deps, 'ECR event', skippedResult(`not an ECR push event: ${parsed.error.issues[0]?.message ?? 'malformed'}`));
   const e = parsed.data;
   const d = e.detail;

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import type { GitHubClient } from '../gitops/github';
 import { isSafeRepositoryName, isSpecPath, type SpecLocation } from '../gitops/spec-files';
 import type { ChangedFile } from '../gitops/sync';
@@ -38,16 +38,22 @@ export interface GitHubTriggerDeps extends GitPushDeps {
   log: Log;
 }
 
+// zod/mini (src/shared/zod-mini.ts): the classic API and the spec schema load only when a push
+// changes a spec file; pings, other branches and pushes of other files never build them.
 const PushSchema = z.looseObject({
   ref: z.string({ error: 'ref is missing' }),
-  before: z.string().optional(),
-  after: z.string({ error: 'after is missing' }).regex(/^[0-9a-f]{40}$/, { error: 'after is not a commit id' }),
-  deleted: z.boolean().optional(),
-  repository: z.looseObject({ full_name: z.string({ error: 'repository.full_name is missing' }).regex(/^[^/]+\/[^/]+$/).refine(isSafeRepositoryName, { error: 'repository.full_name is not a repository name' }), pushed_at: z.union([z.number(), z.string()]).optional() }, { error: 'repository is missing' }),
-  pusher: z.looseObject({ name: z.string().optional() }).optional(),
-  commits: z
-    .array(z.looseObject({ added: z.array(z.string()).default([]), modified: z.array(z.string()).default([]), removed: z.array(z.string()).default([]) }))
-    .default([]),
+  before: z.optional(z.string()),
+  after: z.string({ error: 'after is missing' }).check(z.regex(/^[0-9a-f]{40}$/, { error: 'after is not a commit id' })),
+  deleted: z.optional(z.boolean()),
+  repository: z.looseObject(
+    {
+      full_name: z.string({ error: 'repository.full_name is missing' }).check(z.regex(/^[^/]+\/[^/]+$/), z.refine(isSafeRepositoryName, { error: 'repository.full_name is not a repository name' })),
+      pushed_at: z.optional(z.union([z.number(), z.string()])),
+    },
+    { error: 'repository is missing' },
+  ),
+  pusher: z.optional(z.looseObject({ name: z.optional(z.string()) })),
+  commits: z._default(z.array(z.looseObject({ added: z._default(z.array(z.string()), []), modified: z._default(z.array(z.string()), []), removed: z._default(z.array(z.string()), []) })), []),
 });
 
 function respond(statusCode: number, message: string, result?: TriggerResult): WebhookResponse {

@@ -1,5 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { classifyAwsError, ConfigurationError } from '../shared/errors';
 import { registerSecret } from '../shared/redact';
 
@@ -7,12 +7,24 @@ import { registerSecret } from '../shared/redact';
 export class SecretReader {
   private readonly cache = new Map<string, { value: string; until: number }>();
 
+  /**
+   * Each client is built (and its SDK loaded) on first use: a deployment reads its webhook secret
+   * from SSM or from Secrets Manager, rarely both, and each SDK client costs tens of ms of cold start.
+   */
   constructor(
-    private readonly ssm: SSMClient = new SSMClient({}),
-    private readonly secrets: SecretsManagerClient = new SecretsManagerClient({}),
+    private ssmClient?: SSMClient,
+    private secretsClient?: SecretsManagerClient,
     private readonly ttlMs = 5 * 60_000,
     private readonly now: () => number = () => Date.now(),
   ) {}
+
+  private get ssm(): SSMClient {
+    return (this.ssmClient ??= new (ssmSdk().SSMClient)({}));
+  }
+
+  private get secrets(): SecretsManagerClient {
+    return (this.secretsClient ??= new (secretsSdk().SecretsManagerClient)({}));
+  }
 
   private async cached(key: string, load: () => Promise<string>): Promise<string> {
     const hit = this.cache.get(key);
@@ -25,7 +37,7 @@ export class SecretReader {
 
   parameter(name: string): Promise<string> {
     return this.cached(`ssm:${name}`, async () => {
-      const out = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).catch((error: unknown) => {
+      const out = await this.ssm.send(new (ssmSdk().GetParameterCommand)({ Name: name, WithDecryption: true })).catch((error: unknown) => {
         throw classifyAwsError(error, `GetParameter ${name}`);
       });
       const value = out.Parameter?.Value;
@@ -36,7 +48,7 @@ export class SecretReader {
 
   secret(arn: string): Promise<string> {
     return this.cached(`sm:${arn}`, async () => {
-      const out = await this.secrets.send(new GetSecretValueCommand({ SecretId: arn })).catch((error: unknown) => {
+      const out = await this.secrets.send(new (secretsSdk().GetSecretValueCommand)({ SecretId: arn })).catch((error: unknown) => {
         throw classifyAwsError(error, `GetSecretValue ${arn}`);
       });
       const value = unwrapSecret(out.SecretString);
@@ -44,6 +56,14 @@ export class SecretReader {
       return value;
     });
   }
+}
+
+function ssmSdk(): typeof import('@aws-sdk/client-ssm') {
+  return require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+}
+
+function secretsSdk(): typeof import('@aws-sdk/client-secrets-manager') {
+  return require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
 }
 
 /** A secret is the plain string, or JSON with one of `secret`, `token`, `value` (what consoles tend to create). */

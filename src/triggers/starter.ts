@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Notifier } from '../approvals/notifier';
 import type { ExecutionControl } from '../rollouts/executions';
 import { TaskNotWaitingError } from '../rollouts/executions';
@@ -43,6 +43,11 @@ export interface StarterDeps {
 
 const ACTIVE = new Set<RolloutRecord['status']>(['running', 'waiting']);
 
+/** The Step Functions SDK, required when a rollout starts: most events a trigger sees (images no spec tracks, pushes that change no target) start none. */
+function sfnSdk(): typeof import('@aws-sdk/client-sfn') {
+  return require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
+}
+
 /**
  * Starts a rollout exactly once per (spec, revision) and applies `strategy.onNewRevision` when
  * another rollout of the same spec runs:
@@ -83,7 +88,7 @@ export class RolloutStarter {
     };
     let executionArn: string;
     try {
-      const out = await this.deps.sfn.send(new StartExecutionCommand({ stateMachineArn: this.deps.stateMachineArn, name, input: JSON.stringify(input) }));
+      const out = await this.deps.sfn.send(new (sfnSdk().StartExecutionCommand)({ stateMachineArn: this.deps.stateMachineArn, name, input: JSON.stringify(input) }));
       executionArn = out.executionArn ?? arn;
     } catch (error) {
       // A concurrent delivery of the same event won the race: that is the exactly-once we want.
@@ -102,7 +107,7 @@ export class RolloutStarter {
 
   private async exists(executionArn: string): Promise<boolean> {
     try {
-      await this.deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      await this.deps.sfn.send(new (sfnSdk().DescribeExecutionCommand)({ executionArn }));
       return true;
     } catch (error) {
       if ((error as Error).name === 'ExecutionDoesNotExist') return false;

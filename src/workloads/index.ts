@@ -1,7 +1,6 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { ConfigurationError } from '../shared/errors';
 import type { RolloutSpec } from '../spec';
-import { EcsWorkload } from './ecs';
 import type { Workload } from './port';
 import { canaryOf } from '../spec/target';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -34,7 +33,10 @@ export function createWorkload(spec: RolloutSpec, clients: { ecs?: ECSClient; la
   if (spec.target.lambda) return createLambdaWorkload(spec, clients.lambda);
   const { ecs, stable } = spec.target;
   if (ecs === undefined) throw new ConfigurationError(`${spec.name}: target has no workload to deploy (add target.ecs or target.lambda)`);
-  const client = clients.ecs ?? (ecsClient ??= new ECSClient({}));
+  // Required on first use, like the Lambda workload: the functions that never deploy (Step,
+  // Rollback, ...) and Lambda deployments never load the ECS SDK.
+  const { EcsWorkload } = require('./ecs') as typeof import('./ecs');
+  const client = clients.ecs ?? (ecsClient ??= new (require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient({}));
   // Behind target groups the services need no mesh wiring: the router alone splits traffic.
   if (spec.router.alb || spec.router.vpcLattice) return new EcsWorkload(ecs, undefined, client);
   const canary = canaryOf(spec);

@@ -1,17 +1,16 @@
 import { buildSync } from 'esbuild';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { ROOT, serverlessEsbuildOptions } from '../../support/serverless-esbuild';
 
 /**
  * Lambda reports `error.name` as the error type the ASL's Retry/Catch match. The bundles are
  * minified, so this checks that serverless.yml's esbuild options keep class names intact.
  */
 describe('packaged error names', () => {
-  const root = join(__dirname, '..', '..', '..');
-  const doc = parseDocument(readFileSync(join(root, 'serverless.yml'), 'utf8'), { customTags: [{ tag: '!Ref', resolve: (v: string) => v }, { tag: '!Sub', resolve: (v: string) => v }, { tag: '!GetAtt', resolve: (v: string) => v }, { tag: '!If', collection: 'seq', resolve: (v: unknown) => v }, { tag: '!Equals', collection: 'seq', resolve: (v: unknown) => v }, { tag: '!Sub', collection: 'seq', resolve: (v: unknown) => v }] as never, logLevel: 'silent' });
-  const esbuild = (doc.toJS({ maxAliasCount: -1 }) as { custom: { esbuild: { minify?: boolean; keepNames?: boolean; target: string } } }).custom.esbuild;
+  const root = ROOT;
+  const esbuild = serverlessEsbuildOptions();
 
   it('survive the bundling serverless.yml configures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'canary-names-'));

@@ -225,6 +225,9 @@ export class LocalEngine implements ExecutionControl {
       if (task.executionArn === executionArn) {
         clearTimeout(task.timer);
         this.pending.delete(token);
+        // Settled, so the library clears its own timer for the Task (the 2,000,000 s ceiling above),
+        // which would otherwise keep the process alive after close().
+        task.reject(new NamedError('States.Aborted', `${task.state} dropped: the execution was stopped`));
       }
     }
   }

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
 import { CloudWatchMetricData } from '../../src/analysis/metric-data';
 import { decide } from '../../src/approvals/gates';
 import { RecordingNotifier } from '../../src/approvals/notifier';
-import { DEFINITION_PATH } from '../../src/local/asl';
+import { DEFINITION_PATH, LOCAL_ACCOUNT, LOCAL_REGION } from '../../src/local/asl';
 import { LocalEcs, localSampleImage } from '../../src/local/aws/ecs';
 import { createWorkload } from '../../src/workloads';
 import { LocalEngine } from '../../src/local/engine';
-import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
+import { HANDLERS, localContext, type LambdaHandler } from '../../src/local/handlers';
 import { bakeBounds } from '../../src/plan';
 import { createRouter } from '../../src/routers';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
@@ -134,9 +133,10 @@ export async function countRollout(specPath: string, spec: RolloutSpec, scenario
       // EventBridge delivers the alarm's state change to alarmInterrupt while the step bakes.
       interrupts.push(
         new Promise((r) => setTimeout(r, 40)).then(() =>
+          // The event EventBridge delivers, from the account and region the function runs in (others are ignored).
           handlers.alarmInterrupt!(
-            { version: '0', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', time: new Date().toISOString(), detail: { alarmName: first, state: { value: 'ALARM', reason: 'bench' }, previousState: { value: 'OK' } } },
-            { functionName: 'alarmInterrupt', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30_000 } as Context,
+            { version: '0', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: LOCAL_ACCOUNT, region: LOCAL_REGION, time: new Date().toISOString(), detail: { alarmName: first, state: { value: 'ALARM', reason: 'bench' }, previousState: { value: 'OK' } } },
+            localContext('alarmInterrupt'),
           ),
         ),
       );

@@ -55,22 +55,14 @@ const shiftTimes = (steps: StepOutput[]) => [...new Set(steps.map((s) => s.stepS
 
 describe('sequential judge in the state machine', () => {
   let h: Harness;
-  let running: LocalExecution | undefined;
-  afterEach(async () => {
-    // A bake still waiting ends the way an operator's abort does: no timer outlives the test.
-    const token = running && (await h.engine.findBakeToken(running.executionArn));
-    if (token) {
-      await h.engine.sendTaskFailure(token, 'Canary.Aborted', 'test over');
-      await running!.result;
-    }
-    h.close();
-  });
+  // Stops a rollout left baking and settles its callback wait: no timer outlives the test.
+  afterEach(() => h.close());
 
   it('rolls back as soon as the lookout finds a regression, long before the bake would have ended', async () => {
     // Prepare: the canary fails 2 % of requests, stable 0.1 %; steps bake up to 10 minutes, looked at once a minute.
     const w = world({ canary: 0.02, stable: 0.001 });
     h = w.h;
-    running = h.start(sequentialSpec({ min: '2m', max: '10m', lookInterval: '1m' }));
+    const running = h.start(sequentialSpec({ min: '2m', max: '10m', lookInterval: '1m' }));
 
     // Act
     await w.drive(running, 10);
@@ -96,7 +88,7 @@ describe('sequential judge in the state machine', () => {
     // Prepare: both versions fail 0.1 % of requests.
     const w = world({ canary: 0.001, stable: 0.001 });
     h = w.h;
-    running = h.start(sequentialSpec({ min: '2m', max: '10m', lookInterval: '1m' }));
+    const running = h.start(sequentialSpec({ min: '2m', max: '10m', lookInterval: '1m' }));
 
     // Act
     await w.drive(running, 40);
@@ -124,7 +116,7 @@ describe('sequential judge in the state machine', () => {
     // Prepare
     const w = world({ canary: 0.02, stable: 0.001 });
     h = w.h;
-    running = h.start(sequentialSpec('10m'));
+    const running = h.start(sequentialSpec('10m'));
 
     // Act
     await w.drive(running, 10);
@@ -140,7 +132,7 @@ describe('sequential judge in the state machine', () => {
     // Prepare: a healthy canary, with a margin that "not worse" is soon below.
     const w = world({ canary: 0.001, stable: 0.001 });
     h = w.h;
-    running = h.start(sequentialSpec('10m'));
+    const running = h.start(sequentialSpec('10m'));
 
     // Act: nine minutes into the first bake.
     await w.drive(running, 9);

@@ -14,7 +14,7 @@ const CodeCommitEventSchema = z.looseObject({
   detail: z.looseObject(
     {
       event: z.string({ error: 'detail.event is missing' }),
-      repositoryName: z.string({ error: 'detail.repositoryName is missing' }).check(z.minLength(1)),
+      repositoryName: z.string({ error: 'detail.repositoryName is missing' }).check(z.minLength(1, { error: 'detail.repositoryName is empty' })),
       referenceType: z.optional(z.string()),
       referenceName: z.optional(z.string()),
       commitId: z.optional(z.string()),

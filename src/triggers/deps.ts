@@ -8,10 +8,13 @@ import { listFromEnv } from './git-push';
 /* One deps module per trigger source, so each handler loads only its own SDK clients. */
 export { ecrTriggerDeps, powertoolsLog } from './common-deps';
 
+/** One per process: its SDK client (made on first use) keeps its connections across warm invocations. */
+let source: CodeCommitSpecSource | undefined;
+
 export function codeCommitTriggerDeps(deps: Deps, env: NodeJS.ProcessEnv = process.env): CodeCommitTriggerDeps {
   return {
     ...commonDeps(deps, env),
-    source: new CodeCommitSpecSource(),
+    source: (source ??= new CodeCommitSpecSource()),
     location: specLocationFromEnv(env),
     branches: listFromEnv(env.GITOPS_BRANCHES, ['main']),
     repositories: listFromEnv(env.CODECOMMIT_REPOSITORIES),

@@ -16,7 +16,7 @@ const EcrPushEventSchema = z.looseObject({
     {
       result: z.string({ error: 'detail.result is missing' }),
       'action-type': z.string({ error: 'detail.action-type is missing' }),
-      'repository-name': z.string({ error: 'detail.repository-name is missing' }).check(z.minLength(1)),
+      'repository-name': z.string({ error: 'detail.repository-name is missing' }).check(z.minLength(1, { error: 'detail.repository-name is empty' })),
       'image-digest': z.string({ error: 'detail.image-digest is missing' }).check(z.regex(/^[a-z0-9]+:[a-f0-9]{32,}$/, { error: 'detail.image-digest is not a digest' })),
       'image-tag': z.optional(z.string()),
     },

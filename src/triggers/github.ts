@@ -47,7 +47,7 @@ const PushSchema = z.looseObject({
   deleted: z.optional(z.boolean()),
   repository: z.looseObject(
     {
-      full_name: z.string({ error: 'repository.full_name is missing' }).check(z.regex(/^[^/]+\/[^/]+$/), z.refine(isSafeRepositoryName, { error: 'repository.full_name is not a repository name' })),
+      full_name: z.string({ error: 'repository.full_name is missing' }).check(z.regex(/^[^/]+\/[^/]+$/, { error: 'repository.full_name is not owner/name' }), z.refine(isSafeRepositoryName, { error: 'repository.full_name is not a repository name' })),
       pushed_at: z.optional(z.union([z.number(), z.string()])),
     },
     { error: 'repository is missing' },

@@ -66,7 +66,9 @@ export function localLambdaRouting(spec: RolloutSpec, upstreams: LocalUpstreams,
   const world = new LocalLambdaFunction(fn, { versionImages: Array.from({ length: published }, (_, i) => imageOf(i + 1)), runs, updateDelayMs: options.updateDelayMs });
   world.onCodeReady = (image) => {
     deployed.add(image);
-    void upstreams.canaryTasks?.start(image);
+    // A start that fails must not crash the runner with an unhandled rejection: the canary then
+    // answers nothing, which its checks see.
+    upstreams.canaryTasks?.start(image).catch((error: unknown) => console.error(`local Lambda: the new code did not start: ${String(error)}`));
   };
   world.onPublish = (version, image) => {
     if (runs(image) && !mesh.hasNode(version)) mesh.addNode(version, image === images.stable ? upstreams.stable : upstreams.canary);
@@ -248,8 +250,8 @@ export class LocalLambdaFunction {
       CodeSha256: image.digest,
       LastModified: new Date(this.now()).toISOString().replace('Z', '+0000'),
       LastUpdateStatus: 'InProgress',
+      // No LastUpdateStatusReasonCode while in progress: the model's enum has no code for it.
       LastUpdateStatusReason: 'The function is being created.',
-      LastUpdateStatusReasonCode: 'Creating',
       RevisionId: randomUUID(),
     });
     return structuredClone(this.latest);

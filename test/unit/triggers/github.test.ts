@@ -167,6 +167,14 @@ describe('handleGitHubWebhook', () => {
     expect(github.requests).toEqual([]);
   });
 
+  it('names what is wrong with a repository name that is not owner/name, not "missing"', async () => {
+    const { deps, github } = await setup();
+    const res = await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), repository: { ...fixture('github-push.json').repository, full_name: 'acme/specs/extra' } }), deps);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).message).toMatch(/not a push payload: repository.full_name is not owner\/name/);
+    expect(github.requests).toEqual([]);
+  });
+
   it('acknowledges and ignores a tag push and other events', async () => {
     const { deps } = await setup();
     expect((await handleGitHubWebhook(request('push', { ...fixture('github-push.json'), ref: 'refs/tags/v1' }), deps)).statusCode).toBe(202);

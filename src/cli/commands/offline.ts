@@ -121,7 +121,7 @@ function round(n: number): string {
 function analysisLine(a: RolloutSpec['analysis']): string {
   const names = [
     ...a.alarms,
-    ...a.compare.map((c) => `${compareName(c)} vs stable`),
+    ...a.compare.map((c) => `${compareName(c)} vs stable${c.test === 'sequential' ? ` (sequential, α ${c.alpha ?? 0.05}${c.margin !== undefined ? `, margin ${Number((c.margin * 100).toPrecision(3))} pts` : ''}: a regression rolls back at once)` : ''}`),
     ...a.metrics.map((m) => m.name),
     ...a.lambdaChecks.map((l) => l.name),
     ...a.webhooks.map((w) => w.name),

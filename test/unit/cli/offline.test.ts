@@ -68,6 +68,26 @@ describe('canaryctl plan', () => {
     expect(s.context).not.toHaveBeenCalled();
   });
 
+  it('says which comparisons are sequential and that the lookout looks into their bakes', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'canaryctl-plan-'));
+    const file = join(dir, 'spec.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...SPEC, strategy: { steps: [10, 25, 50, 100], bake: { min: '2m', max: '10m', lookInterval: '1m' } }, analysis: { compare: [{ metric: 'errorRate', test: 'sequential', margin: '0.5%' }] } }),
+    );
+    const s = io();
+
+    // Act
+    const code = await main(['plan', file], s);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(s.out.text).toContain('errorRate vs stable (sequential, α 0.05, margin 0.5 pts: a regression rolls back at once)');
+    expect(s.out.text).toMatch(/one judgement per traffic step and 2 lookout look\(s\) \(no state transition\)/);
+    expect(s.out.text).toMatch(/Step Functions\s+21 state transitions/); // as with a fixed bake: 3 per step, the approval gate 2
+  });
+
   it('prints plan and cost with --json', async () => {
     const s = io();
     expect(await main(['plan', 'examples/user-service.yaml', '--json', '--per-month', '10'], s)).toBe(0);

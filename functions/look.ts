@@ -1,5 +1,6 @@
 import '../src/rollouts/traffic-ports';
 import * as z from '../src/shared/zod-mini';
+import { LOOKOUT_SECONDS } from '../src/plan/cost';
 import { lookIntoBakes } from '../src/rollouts/look';
 import { lambda } from '../src/shared/lambda';
 
@@ -9,10 +10,7 @@ import { lambda } from '../src/shared/lambda';
  */
 const ScheduledEventSchema = z.looseObject({ 'detail-type': z.literal('Scheduled Event'), tickSeconds: z.optional(z.number().check(z.positive(), z.maximum(3600))) });
 
-/** Seconds between two runs of the lookout in AWS: the schedule's rate. */
-const TICK_SECONDS = 60;
-
 /** The lookout: looks into the bakes of rollouts with sequential comparisons and ends them early when the evidence decides. */
 export const handler = lambda('look', ScheduledEventSchema, (event, deps, context) =>
-  lookIntoBakes(deps, { tickSeconds: event.tickSeconds ?? TICK_SECONDS, remainingMs: () => context.getRemainingTimeInMillis() }),
+  lookIntoBakes(deps, { tickSeconds: event.tickSeconds ?? LOOKOUT_SECONDS, remainingMs: () => context.getRemainingTimeInMillis() }),
 );

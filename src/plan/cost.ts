@@ -75,8 +75,8 @@ export interface RolloutCost {
   notes: string[];
 }
 
-/** Seconds between two runs of the lookout in AWS (its schedule, serverless.yml). */
-const LOOKOUT_SECONDS = 60;
+/** Seconds between two runs of the lookout in AWS: its schedule in serverless.yml, `rate(1 minute)`. */
+export const LOOKOUT_SECONDS = 60;
 
 /** How often the lookout looks at each traffic step, and what each look reads. */
 export interface LookAssumptions {

@@ -152,12 +152,17 @@ describe('DynamoStore on a real DynamoDB engine', () => {
       await store.watchLooks('r1', 'arn:again');
 
       // Act
+      // The store's document client: how many Query pages the listing took.
+      const send = jest.spyOn((store as unknown as { doc: { send: (command: object) => Promise<unknown> } }).doc, 'send');
       const before = await store.lookers();
+      const queries = send.mock.calls.filter(([command]) => command.constructor.name === 'QueryCommand').length;
+      send.mockRestore();
       for (const id of ids.slice(0, 300)) await store.unwatchLooks(id);
       await store.unwatchLooks('never-registered');
       const after = await store.lookers();
 
       // Assess
+      expect(queries).toBeGreaterThan(1);
       expect(before.map((l) => l.rolloutId).sort()).toEqual([...ids].sort());
       expect(before.find((l) => l.rolloutId === 'r1')!.executionArn).toBe('arn:again');
       expect(after.map((l) => l.rolloutId).sort()).toEqual(ids.slice(300).sort());

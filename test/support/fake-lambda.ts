@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash, randomUUID } from 'node:crypto';
-import { lambdaErrors } from '../../src/local/aws/lambda';
+import { imageFunctionConfiguration, lambdaErrors } from '../../src/local/aws/lambda';
 
 /** Commands of the fake that faults can be queued for. */
 export type LambdaCommandName = 'GetAlias' | 'UpdateAlias' | 'GetFunctionConfiguration' | 'GetFunction' | 'UpdateFunctionCode' | 'PublishVersion';
@@ -263,28 +263,7 @@ export class FakeLambda {
 
 function functionConfiguration(fake: FakeLambda, name: string, version: string, image: string): FunctionConfiguration {
   const arn = `arn:aws:lambda:${fake.region}:${fake.account}:function:${name}`;
-  return {
-    FunctionName: name,
-    FunctionArn: arn,
-    Role: `arn:aws:iam::${fake.account}:role/${name}-lambda`,
-    CodeSize: 0,
-    Description: '',
-    Timeout: 15,
-    MemorySize: 1024,
-    LastModified: '2026-11-28T16:02:11.512+0000',
-    CodeSha256: codeSha256Of(image),
-    Version: version,
-    TracingConfig: { Mode: 'PassThrough' },
-    RevisionId: randomUUID(),
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
-    PackageType: 'Image',
-    ImageConfigResponse: {},
-    Architectures: ['arm64'],
-    EphemeralStorage: { Size: 512 },
-    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` },
-  };
+  return imageFunctionConfiguration({ name, arn, account: fake.account, version, codeSha256: codeSha256Of(image), memorySize: 1024, architecture: 'arm64', lastModified: '2026-11-28T16:02:11.512+0000' });
 }
 
 /** For an image function Lambda reports the image manifest's digest as CodeSha256. */

@@ -338,30 +338,15 @@ export class LocalLambdaFunction {
   }
 
   private configurationOf(version: string, image: string): FunctionConfiguration {
-    return {
-      FunctionName: this.name,
-      FunctionArn: version === '$LATEST' ? this.arn : `${this.arn}:${version}`,
-      Role: `arn:aws:iam::${ACCOUNT}:role/${this.name}-lambda`,
-      CodeSize: 0,
-      Description: '',
-      Timeout: 15,
-      MemorySize: 512,
-      LastModified: '2026-01-01T00:00:00.000+0000',
-      // For an image function Lambda reports the image manifest's digest.
-      CodeSha256: resolveImage(image)?.digest ?? createHash('sha256').update(image).digest('hex'),
-      Version: version,
-      TracingConfig: { Mode: 'PassThrough' },
-      RevisionId: randomUUID(),
-      State: 'Active',
-      LastUpdateStatus: 'Successful',
-      PackageType: 'Image',
-      ImageConfigResponse: {},
-      Architectures: ['x86_64'],
-      EphemeralStorage: { Size: 512 },
-      SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-      LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${this.name}` },
-    };
+    return imageFunctionConfiguration({
+      name: this.name,
+      arn: version === '$LATEST' ? this.arn : `${this.arn}:${version}`,
+      account: ACCOUNT,
+      version,
+      codeSha256: resolveImage(image)?.digest ?? createHash('sha256').update(image).digest('hex'),
+    });
   }
+
 }
 
 type Command = { input: Record<string, unknown>; constructor: { name: string } };
@@ -414,3 +399,42 @@ export const lambdaErrors = {
 };
 
 const { notFound, invalid, precondition, inProgress } = lambdaErrors;
+
+/**
+ * An image function's configuration as GetFunctionConfiguration returns it, with every field Lambda
+ * sends for one (botocore lambda/2015-03-31 FunctionConfiguration); CodeSha256 is the image
+ * manifest's digest. The local Lambda and the test fake build theirs here.
+ */
+export function imageFunctionConfiguration(o: {
+  name: string;
+  arn: string;
+  account: string;
+  version: string;
+  codeSha256: string;
+  memorySize?: number;
+  architecture?: 'x86_64' | 'arm64';
+  lastModified?: string;
+}): FunctionConfiguration {
+  return {
+    FunctionName: o.name,
+    FunctionArn: o.arn,
+    Role: `arn:aws:iam::${o.account}:role/${o.name}-lambda`,
+    CodeSize: 0,
+    Description: '',
+    Timeout: 15,
+    MemorySize: o.memorySize ?? 512,
+    LastModified: o.lastModified ?? '2026-01-01T00:00:00.000+0000',
+    CodeSha256: o.codeSha256,
+    Version: o.version,
+    TracingConfig: { Mode: 'PassThrough' },
+    RevisionId: randomUUID(),
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    PackageType: 'Image',
+    ImageConfigResponse: {},
+    Architectures: [o.architecture ?? 'x86_64'],
+    EphemeralStorage: { Size: 512 },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${o.name}` },
+  };
+}

@@ -46,8 +46,8 @@ export function zipsWrittenAt(): string {
 
 /**
  * Size and cold module init of one packaged function. The handler file is extracted from the
- * zip and required by fresh `node` processes; @aws-sdk/* is external in the bundle (the Lambda
- * runtime provides it), so NODE_PATH resolves it from the project's node_modules.
+ * zip and required by fresh `node` processes; the SDK clients are external in the bundle (the Lambda
+ * runtime provides them), so NODE_PATH resolves it from the project's node_modules.
  */
 export function measureBundle(zip: string, repetitions: number): BundleFigure {
   const fn = zip.replace(/\.zip$/, '');
@@ -106,7 +106,7 @@ export function measureBundle(zip: string, repetitions: number): BundleFigure {
 
 /**
  * What one handler's bundle is made of: the same esbuild options as serverless.yml (minified,
- * @aws-sdk/* external, zod English-only plugin), bytes in the output grouped by package.
+ * SDK clients external, zod English-only plugin), bytes in the output grouped by package.
  */
 export async function bundleComposition(handlerPath: string): Promise<Array<{ source: string; bytes: number }>> {
   const esbuild = (await import('esbuild')) as typeof import('esbuild');
@@ -118,7 +118,7 @@ export async function bundleComposition(handlerPath: string): Promise<Array<{ so
     platform: 'node',
     target: 'node22',
     format: 'cjs',
-    external: ['@aws-sdk/*'],
+    external: ['@aws-sdk/client-*', '@aws-sdk/lib-*'],
     mainFields: ['module', 'main'],
     plugins,
     metafile: true,

@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoStore } from '../rollouts/dynamo-store';
+import { sdkDocumentTable } from '../shared/document-table-sdk';
 import { SfnExecutions } from '../rollouts/sfn-executions';
 import type { CliContext, OutputContext } from './context';
 import { CliError, ExitCode, isAwsAccessError } from './errors';
@@ -48,7 +49,7 @@ export async function awsContext(opts: AwsOptions, io: OutputContext & { user?: 
   const sfn = new SFNClient(config);
   return {
     ...io,
-    store: new DynamoStore(table, new DynamoDBClient(config)),
+    store: new DynamoStore(table, sdkDocumentTable(new DynamoDBClient(config))),
     sfn,
     executions: new SfnExecutions(sfn),
     stateMachineArn,

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocumentTable } from '../shared/document-table';
+import { liteDocumentTable } from '../shared/document-table-lite';
 import type { RevisionGuard } from '../rollouts/deps';
 import type { RolloutSpec } from '../spec';
 import { classifyAwsError } from '../shared/errors';
@@ -117,14 +117,11 @@ const DESIRED = 'DESIRED';
  * the push time, so a push delivered late never overwrites a newer one.
  */
 export class DynamoDesiredStateStore implements DesiredStateStore {
-  private readonly doc: DynamoDBDocumentClient;
-
+  /** `table`: how items reach DynamoDB (default aws-lite, what the functions use). */
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
-  }
+    private readonly table: DocumentTable = liteDocumentTable(),
+  ) {}
 
   private key(specName: string) {
     return { pk: `SPEC#${specName}`, sk: DESIRED };
@@ -151,7 +148,7 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
 
   async get(specName: string): Promise<DesiredState | undefined> {
     const out = await this.send(`GetItem desired state ${specName}`, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: this.key(specName), ConsistentRead: true })),
+      this.table.get({ TableName: this.tableName, Key: this.key(specName), ConsistentRead: true }),
     );
     return out.Item ? fromItem(out.Item) : undefined;
   }
@@ -191,8 +188,7 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
     values[':repository'] = state.repository;
     const expression = [`SET ${sets.join(', ')}`, removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     return this.conditional(`UpdateItem desired state ${state.specName}`, () =>
-      this.doc.send(
-        new UpdateCommand({
+      this.table.update({
           TableName: this.tableName,
           Key: this.key(state.specName),
           UpdateExpression: expression,
@@ -202,35 +198,30 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      ),
     );
   }
 
   async recordImage(specName: string, push: ImagePush): Promise<boolean> {
     return this.conditional(`UpdateItem desired image ${specName}`, () =>
-      this.doc.send(
-        new UpdateCommand({
+      this.table.update({
           TableName: this.tableName,
           Key: this.key(specName),
           UpdateExpression: 'SET latestRevision = :r, latestImage = :i, imagePushedAt = :t',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(imagePushedAt) OR imagePushedAt <= :t)',
           ExpressionAttributeValues: { ':r': push.revision, ':i': push.image, ':t': push.pushedAt },
         }),
-      ),
     );
   }
 
   async delete(specName: string, pushedAt?: string): Promise<boolean> {
     return this.conditional(`DeleteItem desired state ${specName}`, () =>
-      this.doc.send(
-        new DeleteCommand({
+      this.table.delete({
           TableName: this.tableName,
           Key: this.key(specName),
           ...(pushedAt !== undefined
             ? { ConditionExpression: 'attribute_not_exists(pk) OR pushedAt <= :t', ExpressionAttributeValues: { ':t': pushedAt } }
             : {}),
         }),
-      ),
     );
   }
 
@@ -239,8 +230,7 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.send('Query desired states', () =>
-        this.doc.send(
-          new QueryCommand({
+        this.table.query({
             TableName: this.tableName,
             IndexName: 'recent',
             KeyConditionExpression: 'gsi2pk = :d',
@@ -248,7 +238,6 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
             ...(filter ? { FilterExpression: filter.expression } : {}),
             ExclusiveStartKey: start,
           }),
-        ),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
@@ -266,9 +255,7 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
 
   async isLatest(specName: string, revision: string): Promise<boolean> {
     const out = await this.send(`GetItem desired state ${specName}`, () =>
-      this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: this.key(specName), ConsistentRead: true, ProjectionExpression: 'latestRevision' }),
-      ),
+      this.table.get({ TableName: this.tableName, Key: this.key(specName), ConsistentRead: true, ProjectionExpression: 'latestRevision' }),
     );
     const latest = out.Item?.latestRevision as string | undefined;
     return latest === undefined || latest === revision;

@@ -2,6 +2,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DynamoStore } from '../rollouts/dynamo-store';
+import type { DocumentTable } from '../shared/document-table';
+import { liteDocumentTable } from '../shared/document-table-lite';
+import { sdkDocumentTable } from '../shared/document-table-sdk';
 
 /**
  * A real DynamoDB engine in this process: dynalite (LevelDB in memory) on 127.0.0.1, port 0.
@@ -9,11 +12,17 @@ import { DynamoStore } from '../rollouts/dynamo-store';
  * local runner's `--store dynamo` run the real DynamoDB adapter on it. Close it when done.
  */
 export interface LocalDynamo {
+  /** An SDK client of the engine (tables are created with it). */
   client: DynamoDBClient;
+  /** The engine as the stores reach it: through aws-lite (what the functions use) or the AWS SDK (canaryctl). */
+  table(via: TableClient): DocumentTable;
   /** Creates a table with the layout of serverless.yml's RolloutTable (pk/sk, GSIs bySpec and recent). */
   createTable(name: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The two ways the stores reach DynamoDB (src/shared/document-table.ts). */
+export type TableClient = 'aws-lite' | 'sdk';
 
 export async function startDynalite(): Promise<LocalDynamo> {
   // dynalite ships no types.
@@ -21,15 +30,19 @@ export async function startDynalite(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
   const client = new DynamoDBClient({
     endpoint: `http://127.0.0.1:${port}`,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    credentials,
     // Races put many requests in flight at once; the default agent would queue them.
     maxAttempts: 1,
   });
   return {
     client,
+    table: (via) =>
+      via === 'sdk' ? sdkDocumentTable(client) : // No retries, as the SDK client above: a race's outcome must not depend on a retry.
+        liteDocumentTable({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, retries: 0 }),
     async createTable(name) {
       const gsi = (IndexName: string, hash: string, range: string) => ({
         IndexName,
@@ -59,7 +72,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
   };
 }
 
-/** The local runner's `--store dynamo`: the real DynamoStore on a fresh in-process engine. */
+/** The local runner's `--store dynamo`: the real DynamoStore, through aws-lite as in the functions, on a fresh in-process engine. */
 export async function startLocalDynamoStore(): Promise<{ store: DynamoStore; close(): Promise<void> }> {
   const dynamo = await startDynalite();
   try {
@@ -68,5 +81,5 @@ export async function startLocalDynamoStore(): Promise<{ store: DynamoStore; clo
     await dynamo.close();
     throw error;
   }
-  return { store: new DynamoStore('canary-rollouts-local', dynamo.client), close: () => dynamo.close() };
+  return { store: new DynamoStore('canary-rollouts-local', dynamo.table('aws-lite')), close: () => dynamo.close() };
 }

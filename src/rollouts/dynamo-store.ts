@@ -1,13 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import type { DocumentTable } from '../shared/document-table';
+import { liteDocumentTable } from '../shared/document-table-lite';
 import { classifyAwsError, TransientError } from '../shared/errors';
 import type { LockHolder, RolloutEvent, RolloutRecord } from './records';
 import { decideTakeover, type IsRunning, type RolloutStore } from './store';
@@ -20,14 +13,11 @@ import { decideTakeover, type IsRunning, type RolloutStore } from './store';
  * - `ALARM#<name>` / `ROLLOUT#<id>`: which running rollouts an alarm interrupts
  */
 export class DynamoStore implements RolloutStore {
-  private readonly doc: DynamoDBDocumentClient;
-
+  /** `table`: how items reach DynamoDB (default aws-lite, what the functions use; canaryctl passes the SDK's). */
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
-  }
+    private readonly table: DocumentTable = liteDocumentTable(),
+  ) {}
 
   private async send<T>(doing: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -72,18 +62,16 @@ export class DynamoStore implements RolloutStore {
   private async tryPut(key: string, holder: Omit<LockHolder, 'key' | 'acquiredAt'>, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.send(`PutItem lock ${key}`, () =>
-        this.doc.send(
-          new PutCommand({
+        this.table.put({
             TableName: this.tableName,
             Item: { pk: `LOCK#${key}`, sk: 'LOCK', key, ...holder, acquiredAt: new Date().toISOString() },
             ConditionExpression: condition,
             ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
           }),
-        ),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }
@@ -92,14 +80,12 @@ export class DynamoStore implements RolloutStore {
     for (const key of keys) {
       try {
         await this.send(`DeleteItem lock ${key}`, () =>
-          this.doc.send(
-            new DeleteCommand({
+          this.table.delete({
               TableName: this.tableName,
               Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
               ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
               ExpressionAttributeValues: { ':me': rolloutId },
             }),
-          ),
         );
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -111,8 +97,7 @@ export class DynamoStore implements RolloutStore {
     for (const key of keys) {
       try {
         await this.send(`UpdateItem lock ${key}`, () =>
-          this.doc.send(
-            new UpdateCommand({
+          this.table.update({
               TableName: this.tableName,
               Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
               // Re-creates a lock already released (a loud failure after a release must still block the route).
@@ -122,7 +107,6 @@ export class DynamoStore implements RolloutStore {
               ExpressionAttributeNames: { '#key': 'key' },
               ExpressionAttributeValues: { ':r': reason, ':me': rolloutId, ':key': key, ':now': new Date().toISOString(), ':unknown': 'unknown' },
             }),
-          ),
         );
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -132,22 +116,21 @@ export class DynamoStore implements RolloutStore {
 
   async clearLock(key: string): Promise<LockHolder | undefined> {
     const out = await this.send(`DeleteItem lock ${key}`, () =>
-      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `LOCK#${key}`, sk: 'LOCK' }, ReturnValues: 'ALL_OLD' })),
+      this.table.delete({ TableName: this.tableName, Key: { pk: `LOCK#${key}`, sk: 'LOCK' }, ReturnValues: 'ALL_OLD' }),
     );
     return out.Attributes ? stripKeys<LockHolder>(out.Attributes) : undefined;
   }
 
   async getLock(key: string): Promise<LockHolder | undefined> {
     const out = await this.send(`GetItem lock ${key}`, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `LOCK#${key}`, sk: 'LOCK' }, ConsistentRead: true })),
+      this.table.get({ TableName: this.tableName, Key: { pk: `LOCK#${key}`, sk: 'LOCK' }, ConsistentRead: true }),
     );
     return out.Item ? stripKeys<LockHolder>(out.Item) : undefined;
   }
 
   async putRollout(record: RolloutRecord): Promise<void> {
     await this.send(`PutItem rollout ${record.rolloutId}`, () =>
-      this.doc.send(
-        new PutCommand({
+      this.table.put({
           TableName: this.tableName,
           Item: {
             pk: `ROLLOUT#${record.rolloutId}`,
@@ -159,7 +142,6 @@ export class DynamoStore implements RolloutStore {
             ...record,
           },
         }),
-      ),
     );
   }
 
@@ -179,8 +161,7 @@ export class DynamoStore implements RolloutStore {
     });
     const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     await this.send(`UpdateItem rollout ${rolloutId}`, () =>
-      this.doc.send(
-        new UpdateCommand({
+      this.table.update({
           TableName: this.tableName,
           Key: { pk: `ROLLOUT#${rolloutId}`, sk: 'META' },
           UpdateExpression: expression,
@@ -188,13 +169,12 @@ export class DynamoStore implements RolloutStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      ),
     );
   }
 
   async getRollout(rolloutId: string): Promise<RolloutRecord | undefined> {
     const out = await this.send(`GetItem rollout ${rolloutId}`, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `ROLLOUT#${rolloutId}`, sk: 'META' }, ConsistentRead: true })),
+      this.table.get({ TableName: this.tableName, Key: { pk: `ROLLOUT#${rolloutId}`, sk: 'META' }, ConsistentRead: true }),
     );
     return out.Item ? stripKeys<RolloutRecord>(out.Item) : undefined;
   }
@@ -202,8 +182,7 @@ export class DynamoStore implements RolloutStore {
   async listRollouts(options: { specName?: string; limit?: number } = {}): Promise<RolloutRecord[]> {
     const bySpec = options.specName !== undefined;
     const out = await this.send('Query rollouts', () =>
-      this.doc.send(
-        new QueryCommand({
+      this.table.query({
           TableName: this.tableName,
           IndexName: bySpec ? 'bySpec' : 'recent',
           KeyConditionExpression: bySpec ? 'gsi1pk = :p' : 'gsi2pk = :p',
@@ -211,19 +190,16 @@ export class DynamoStore implements RolloutStore {
           ScanIndexForward: false,
           Limit: options.limit ?? 50,
         }),
-      ),
     );
     return (out.Items ?? []).map((i) => stripKeys<RolloutRecord>(i));
   }
 
   async appendEvent(rolloutId: string, event: RolloutEvent): Promise<void> {
     await this.send(`PutItem event ${rolloutId}`, () =>
-      this.doc.send(
-        new PutCommand({
+      this.table.put({
           TableName: this.tableName,
           Item: { pk: `ROLLOUT#${rolloutId}`, sk: `EVENT#${event.at}#${randomUUID()}`, ...event },
         }),
-      ),
     );
   }
 
@@ -232,14 +208,12 @@ export class DynamoStore implements RolloutStore {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.send(`Query events ${rolloutId}`, () =>
-        this.doc.send(
-          new QueryCommand({
+        this.table.query({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
             ExpressionAttributeValues: { ':p': `ROLLOUT#${rolloutId}`, ':e': 'EVENT#' },
             ExclusiveStartKey: start,
           }),
-        ),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
@@ -250,7 +224,7 @@ export class DynamoStore implements RolloutStore {
   async watchAlarms(rolloutId: string, executionArn: string, alarms: string[]): Promise<void> {
     for (const alarm of alarms) {
       await this.send(`PutItem watch ${alarm}`, () =>
-        this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rolloutId}`, rolloutId, executionArn } })),
+        this.table.put({ TableName: this.tableName, Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rolloutId}`, rolloutId, executionArn } }),
       );
     }
   }
@@ -258,29 +232,27 @@ export class DynamoStore implements RolloutStore {
   async unwatchAlarms(rolloutId: string, alarms: string[]): Promise<void> {
     for (const alarm of alarms) {
       await this.send(`DeleteItem watch ${alarm}`, () =>
-        this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rolloutId}` } })),
+        this.table.delete({ TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rolloutId}` } }),
       );
     }
   }
 
   async watchersOf(alarm: string): Promise<Array<{ rolloutId: string; executionArn: string }>> {
     const out = await this.send(`Query watches ${alarm}`, () =>
-      this.doc.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `ALARM#${alarm}` } }),
-      ),
+      this.table.query({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `ALARM#${alarm}` } }),
     );
     return (out.Items ?? []).map((i) => ({ rolloutId: String(i.rolloutId), executionArn: String(i.executionArn) }));
   }
 
   async watchLooks(rolloutId: string, executionArn: string): Promise<void> {
     await this.send(`PutItem look ${rolloutId}`, () =>
-      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}`, rolloutId, executionArn } })),
+      this.table.put({ TableName: this.tableName, Item: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}`, rolloutId, executionArn } }),
     );
   }
 
   async unwatchLooks(rolloutId: string): Promise<void> {
     await this.send(`DeleteItem look ${rolloutId}`, () =>
-      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}` } })),
+      this.table.delete({ TableName: this.tableName, Key: { pk: LOOKS, sk: `ROLLOUT#${rolloutId}` } }),
     );
   }
 
@@ -289,9 +261,7 @@ export class DynamoStore implements RolloutStore {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.send('Query looks', () =>
-        this.doc.send(
-          new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': LOOKS }, ExclusiveStartKey: start }),
-        ),
+        this.table.query({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': LOOKS }, ExclusiveStartKey: start }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;

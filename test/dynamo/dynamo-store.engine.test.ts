@@ -1,19 +1,23 @@
 import { DynamoDesiredStateStore, type DesiredSpec } from '../../src/gitops/desired-state';
 import { DynamoStore } from '../../src/rollouts/dynamo-store';
 import type { LockHolder } from '../../src/rollouts/records';
+import type { DocumentTable } from '../../src/shared/document-table';
 import { RouteLockedError, RouteNotCleanError } from '../../src/shared/errors';
-import { startDynalite, type LocalDynamo } from '../../src/local/dynamo';
+import { startDynalite, type LocalDynamo, type TableClient } from '../../src/local/dynamo';
 import { spec } from '../unit/triggers/support';
 
 /**
  * The DynamoDB adapters against a real engine (dynalite, in this process): conditional writes
- * are evaluated for real, so locks, takeovers and ordering are proven, not assumed.
+ * are evaluated for real, so locks, takeovers and ordering are proven, not assumed. Every test
+ * runs through both ways the stores reach the table: aws-lite (the functions) and the SDK (canaryctl).
  */
 const TABLE = 'canary-rollouts';
 /** Rounds of the 20-Prepare race (the issue asks for 100; RACE_ROUNDS lowers it for a quick look). */
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 100);
 let dynamo: LocalDynamo;
 let store: DynamoStore;
+/** The table the store reaches DynamoDB through (to count its calls). */
+let documents: DocumentTable;
 let table = 0;
 
 beforeAll(async () => {
@@ -22,11 +26,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo?.close();
 });
+let via: TableClient;
 beforeEach(async () => {
   // A fresh table per test: no test sees another's locks.
   const name = `${TABLE}-${++table}`;
   await dynamo.createTable(name);
-  store = new DynamoStore(name, dynamo.client);
+  documents = dynamo.table(via);
+  store = new DynamoStore(name, documents);
 });
 
 function holder(rolloutId: string): Omit<LockHolder, 'key' | 'acquiredAt'> {
@@ -45,6 +51,11 @@ async function race(attempts: Array<[string, Promise<void>]>): Promise<{ won: st
     refusals: settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).name] : [])),
   };
 }
+
+describe.each<TableClient>(['aws-lite', 'sdk'])('through %s', (client) => {
+beforeAll(() => {
+  via = client;
+});
 
 describe('DynamoStore on a real DynamoDB engine', () => {
   describe('acquireLocks', () => {
@@ -152,11 +163,11 @@ describe('DynamoStore on a real DynamoDB engine', () => {
       await store.watchLooks('r1', 'arn:again');
 
       // Act
-      // The store's document client: how many Query pages the listing took.
-      const send = jest.spyOn((store as unknown as { doc: { send: (command: object) => Promise<unknown> } }).doc, 'send');
+      // How many Query pages the listing took.
+      const query = jest.spyOn(documents, 'query');
       const before = await store.lookers();
-      const queries = send.mock.calls.filter(([command]) => command.constructor.name === 'QueryCommand').length;
-      send.mockRestore();
+      const queries = query.mock.calls.length;
+      query.mockRestore();
       for (const id of ids.slice(0, 300)) await store.unwatchLooks(id);
       await store.unwatchLooks('never-registered');
       const after = await store.lookers();
@@ -197,14 +208,14 @@ describe('DynamoDesiredStateStore on a real DynamoDB engine', () => {
   });
 
   it('keeps the newest push whatever order the pushes arrive in', async () => {
-    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.client);
+    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.table(via));
     expect(await desired.put(synced('c2', '2026-03-02T10:00:00Z'))).toBe(true);
     expect(await desired.put(synced('c1', '2026-03-02T09:00:00Z'))).toBe(false);
     expect((await desired.get('user-service'))?.commitId).toBe('c2');
   });
 
   it('ends on the newest of 20 concurrent pushes', async () => {
-    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.client);
+    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.table(via));
     const pushes = Array.from({ length: 20 }, (_, i) => synced(`c${i}`, `2026-03-02T10:00:${String(i).padStart(2, '0')}Z`));
 
     await Promise.all([...pushes].reverse().map((p) => desired.put(p)));
@@ -213,10 +224,11 @@ describe('DynamoDesiredStateStore on a real DynamoDB engine', () => {
   });
 
   it('refuses an image push older than the one recorded', async () => {
-    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.client);
+    const desired = new DynamoDesiredStateStore(`${TABLE}-${table}`, dynamo.table(via));
     await desired.put(synced('c1', '2026-03-02T09:00:00Z'));
     expect(await desired.recordImage('user-service', { revision: 'sha256:bb', image: 'r/u@sha256:bb', pushedAt: '2026-03-02T11:00:00Z' })).toBe(true);
     expect(await desired.recordImage('user-service', { revision: 'sha256:aa', image: 'r/u@sha256:aa', pushedAt: '2026-03-02T10:00:00Z' })).toBe(false);
     expect((await desired.get('user-service'))?.latestImage).toBe('r/u@sha256:bb');
   });
+});
 });

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDesiredStateStore, MemoryDesiredStateStore, type DesiredSpec } from '../../../src/gitops/desired-state';
+import { sdkDocumentTable } from '../../../src/shared/document-table-sdk';
 import { spec } from '../triggers/support';
 
 const doc = mockClient(DynamoDBDocumentClient);
@@ -75,7 +76,7 @@ describe('MemoryDesiredStateStore', () => {
 });
 
 describe('DynamoDesiredStateStore', () => {
-  const store = new DynamoDesiredStateStore('canary-table');
+  const store = new DynamoDesiredStateStore('canary-table', sdkDocumentTable());
   beforeEach(() => doc.reset());
 
   it('writes a sync as one conditional update on SPEC#<name> / DESIRED, listed through the recent index', async () => {

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputE
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../../src/rollouts/dynamo-store';
+import { sdkDocumentTable } from '../../../src/shared/document-table-sdk';
 import type { LockHolder, RolloutRecord } from '../../../src/rollouts/records';
 import { RouteLockedError, TransientError } from '../../../src/shared/errors';
 
@@ -46,7 +47,7 @@ function record(rolloutId: string, overrides: Partial<RolloutRecord> = {}): Roll
 }
 
 function store(): DynamoStore {
-  return new DynamoStore(TABLE, new DynamoDBClient({}));
+  return new DynamoStore(TABLE, sdkDocumentTable(new DynamoDBClient({})));
 }
 
 const puts = () => dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);

@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { DynamoDesiredStateStore, type DesiredSpec } from '../../../src/gitops/desired-state';
+import { liteDocumentTable } from '../../../src/shared/document-table-lite';
 import { parseSpec } from '../../../src/spec';
 import { specInput } from '../../statemachine/harness';
 
@@ -10,11 +11,13 @@ const dynalite = require('dynalite') as (opts: { createTableMs: number }) => imp
 describe('DynamoDesiredStateStore against a real DynamoDB engine', () => {
   const server = dynalite({ createTableMs: 0 });
   let client: DynamoDBClient;
+  let endpoint: string;
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    endpoint = `http://127.0.0.1:${port}`;
+    client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     await client.send(
       new CreateTableCommand({
         TableName: 'rollouts',
@@ -49,7 +52,8 @@ describe('DynamoDesiredStateStore against a real DynamoDB engine', () => {
   });
 
   it('refuses a later push of the same name from another repository, and accepts the owner', async () => {
-    const store = new DynamoDesiredStateStore('rollouts', client);
+    // Through aws-lite, as the triggers write it.
+    const store = new DynamoDesiredStateStore('rollouts', liteDocumentTable({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
 
     expect(await store.put(synced('acme/platform-config', 'user-service-v2', '2026-03-01T08:00:00Z'))).toBe(true);
     expect(await store.put(synced('mallory/fork', 'evil-node', '2026-03-01T09:00:00Z'))).toBe(false);

@@ -14,6 +14,8 @@ import { sdkDocumentTable } from '../shared/document-table-sdk';
 export interface LocalDynamo {
   /** An SDK client of the engine (tables are created with it). */
   client: DynamoDBClient;
+  /** Where the engine listens (http://127.0.0.1:<port>). */
+  endpoint: string;
   /** The engine as the stores reach it: through aws-lite (what the functions use) or the AWS SDK (canaryctl). */
   table(via: TableClient): DocumentTable;
   /** Creates a table with the layout of serverless.yml's RolloutTable (pk/sk, GSIs bySpec and recent). */
@@ -31,8 +33,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: 'us-east-1',
     credentials,
     // Races put many requests in flight at once; the default agent would queue them.
@@ -40,9 +43,10 @@ export async function startDynalite(): Promise<LocalDynamo> {
   });
   return {
     client,
+    endpoint,
     table: (via) =>
       via === 'sdk' ? sdkDocumentTable(client) : // No retries, as the SDK client above: a race's outcome must not depend on a retry.
-        liteDocumentTable({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, retries: 0 }),
+        liteDocumentTable({ endpoint, region: 'us-east-1', credentials, retries: 0 }),
     async createTable(name) {
       const gsi = (IndexName: string, hash: string, range: string) => ({
         IndexName,

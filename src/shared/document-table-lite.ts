@@ -3,7 +3,10 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { MARSHALL_OPTIONS, type DocumentTable, type Item } from './document-table';
 
 export interface LiteTableOptions {
-  /** A DynamoDB-compatible endpoint (e.g. the local engine, `http://127.0.0.1:8000`); default: DynamoDB in the region. */
+  /**
+   * A DynamoDB-compatible endpoint (e.g. a local engine, `http://127.0.0.1:8000`). Default: as the
+   * AWS SDK, `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`, then DynamoDB in the region.
+   */
   endpoint?: string;
   /** Default: AWS_REGION. */
   region?: string;
@@ -22,8 +25,9 @@ export interface LiteTableOptions {
 export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable {
   let client: ReturnType<typeof awsLite> | undefined;
   const connect = () => {
+    const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL || undefined);
     client ??= awsLite({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(endpoint ? { endpoint } : {}),
       ...(options.region ? { region: options.region } : {}),
       ...(options.credentials ?? {}),
       retries: options.retries ?? 2,

@@ -46,8 +46,9 @@ const REGION = 'local-1';
  * With `target.canary` (an already-published version) both versions exist from the start. With
  * `target.lambda` only stable exists: the rollout deploys the canary through the real Lambda
  * workload (UpdateFunctionCode → LastUpdateStatus InProgress → Successful → PublishVersion), and
- * the version PublishVersion creates joins the mesh on the canary sample service, which starts
- * (`upstreams.canaryTasks`) when the code update succeeds. Versions are numbered in order, so the
+ * the version PublishVersion creates joins the mesh on the canary sample service. The update
+ * stays InProgress until that service has started (`upstreams.canaryTasks`): Successful means
+ * invocable, as on Lambda, and a service that cannot start ends the update Failed. Versions are numbered in order, so the
  * canary's name is known before it exists: the next version.
  */
 export function localLambdaRouting(spec: RolloutSpec, upstreams: LocalUpstreams, options: { updateDelayMs?: number } = {}): LocalRouting {
@@ -64,11 +65,10 @@ export function localLambdaRouting(spec: RolloutSpec, upstreams: LocalUpstreams,
   const nodes: Record<string, string> = spec.target.lambda ? { [stable]: upstreams.stable } : { [stable]: upstreams.stable, [canary]: upstreams.canary };
   const mesh = new LocalMesh({ virtualRouter: route, nodes });
   const world = new LocalLambdaFunction(fn, { versionImages: Array.from({ length: published }, (_, i) => imageOf(i + 1)), runs, updateDelayMs: options.updateDelayMs });
-  world.onCodeReady = (image) => {
+  world.onCodeReady = async (image) => {
+    // The update reports Successful once the canary sample service runs the new code, and Failed if it cannot start.
+    await upstreams.canaryTasks?.start(image);
     deployed.add(image);
-    // A start that fails must not crash the runner with an unhandled rejection: the canary then
-    // answers nothing, which its checks see.
-    upstreams.canaryTasks?.start(image).catch((error: unknown) => console.error(`local Lambda: the new code did not start: ${String(error)}`));
   };
   world.onPublish = (version, image) => {
     if (runs(image) && !mesh.hasNode(version)) mesh.addNode(version, image === images.stable ? upstreams.stable : upstreams.canary);
@@ -165,6 +165,9 @@ interface PendingUpdate {
   image: string;
   readyAt: number;
   failure?: { code: string; reason: string };
+  /** Set once the code's time has come: the local world starting it (the update stays InProgress until it has). */
+  starting?: Promise<void>;
+  started?: boolean;
 }
 
 /**
@@ -184,8 +187,12 @@ export class LocalLambdaFunction {
   private readonly updateDelayMs: number;
   private readonly now: () => number;
   onAliasUpdate: (alias: AliasConfiguration) => void = () => undefined;
-  /** Called once when an update of $LATEST to `image` succeeds (the local world starts that code). */
-  onCodeReady: (image: string) => void = () => undefined;
+  /**
+   * Called once when an update of $LATEST to `image` has done its time: the local world starts that
+   * code. The update stays InProgress until the promise settles (Successful means invocable, as on
+   * Lambda) and ends Failed (`FunctionError.RuntimeInitError`) if it rejects.
+   */
+  onCodeReady: (image: string) => Promise<void> | void = () => undefined;
   /** Called when PublishVersion creates a version (not when it returns an existing one). */
   onPublish: (version: string, image: string) => void = () => undefined;
 
@@ -325,6 +332,22 @@ export class LocalLambdaFunction {
   private settle(): void {
     const pending = this.pending;
     if (!pending || this.now() < pending.readyAt) return;
+    if (!pending.failure && !pending.started) {
+      if (pending.starting) return;
+      const start = this.onCodeReady(pending.image);
+      if (!start) pending.started = true;
+      else {
+        pending.starting = start.then(
+          () => {
+            pending.started = true;
+          },
+          (error: unknown) => {
+            pending.failure = { code: 'FunctionError.RuntimeInitError', reason: `The new code did not start: ${error instanceof Error ? error.message : String(error)}` };
+          },
+        );
+        return;
+      }
+    }
     this.pending = undefined;
     delete this.latest.LastUpdateStatusReason;
     delete this.latest.LastUpdateStatusReasonCode;
@@ -334,7 +357,6 @@ export class LocalLambdaFunction {
       return;
     }
     this.latest.LastUpdateStatus = 'Successful';
-    this.onCodeReady(pending.image);
   }
 
   private configurationOf(version: string, image: string): FunctionConfiguration {

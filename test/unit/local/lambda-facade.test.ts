@@ -34,7 +34,9 @@ function localFunction(): { fn: LocalLambdaFunction; client: LambdaClient; clock
   fn.createAlias('live', '1', 'live traffic');
   const ready: string[] = [];
   const published: string[] = [];
-  fn.onCodeReady = (image) => ready.push(image);
+  fn.onCodeReady = (image) => {
+    ready.push(image);
+  };
   fn.onPublish = (version, image) => published.push(`${version} ${image}`);
   return { fn, client: localLambdaClient(fn), clock, ready, published };
 }
@@ -103,6 +105,40 @@ describe('local Lambda facade', () => {
       expect(settled).not.toHaveProperty('LastUpdateStatusReason');
       expect(settled).not.toHaveProperty('LastUpdateStatusReasonCode');
       expect(ready).toEqual([IMAGES.canary]);
+    });
+
+    it('stays InProgress until the local world has started the new code, as Lambda is Successful only once invocable', async () => {
+      const { fn, client, clock } = localFunction();
+      let started!: () => void;
+      fn.onCodeReady = () => new Promise<void>((resolve) => (started = resolve));
+      await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'demo-fn', ImageUri: IMAGES.canary }));
+      clock.now += 1000;
+
+      const starting = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'demo-fn' }));
+      await expect(client.send(new PublishVersionCommand({ FunctionName: 'demo-fn' }))).rejects.toMatchObject({ name: 'ResourceConflictException' });
+      started();
+      await new Promise((resolve) => setImmediate(resolve));
+      const settled = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'demo-fn' }));
+
+      expect(starting).toMatchObject({ LastUpdateStatus: 'InProgress' });
+      expect(settled).toMatchObject({ LastUpdateStatus: 'Successful', CodeSha256: DIGEST(IMAGES.canary) });
+    });
+
+    it('ends Failed with FunctionError.RuntimeInitError, naming why, when the new code does not start', async () => {
+      const { fn, client, clock } = localFunction();
+      fn.onCodeReady = () => Promise.reject(new Error('port 0 refused'));
+      await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'demo-fn', ImageUri: IMAGES.canary }));
+      clock.now += 1000;
+
+      await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'demo-fn' }));
+      await new Promise((resolve) => setImmediate(resolve));
+      const failed = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'demo-fn' }));
+
+      expect(failed).toMatchObject({
+        LastUpdateStatus: 'Failed',
+        LastUpdateStatusReasonCode: 'FunctionError.RuntimeInitError',
+        LastUpdateStatusReason: 'The new code did not start: port 0 refused',
+      });
     });
 
     it("answers GetFunction with the code's ImageUri as given and ResolvedImageUri pinned by digest, per qualifier", async () => {
@@ -205,8 +241,16 @@ describe('local Lambda facade', () => {
 
       await workload.validate({ image: IMAGES.canary });
       const deployment = await workload.deployCanary({ image: IMAGES.canary });
-      const status = await workload.canaryStatus(deployment);
+      // As the state machine's CheckWorkload loop: the update is InProgress until the canary service has started.
+      const phases: string[] = [];
+      let status = await workload.canaryStatus(deployment);
+      for (let i = 0; status.phase === 'progressing' && i < 10; i++) {
+        phases.push(status.phase);
+        await new Promise((resolve) => setImmediate(resolve));
+        status = await workload.canaryStatus(deployment);
+      }
 
+      expect(phases).toEqual(['progressing']);
       expect(status).toMatchObject({ phase: 'steady', version: '2' });
       expect(started).toEqual([IMAGES.canary]);
       expect(routing.mesh.hasNode('2')).toBe(true);

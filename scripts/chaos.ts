@@ -39,6 +39,8 @@ async function main(): Promise<number> {
   });
   process.stdout.write(`seed ${report.seed}: ${report.runs} scenarios, ${report.faultsFired} faults fired\n`);
   for (const [outcome, n] of Object.entries(report.outcomes).sort()) process.stdout.write(`  ${outcome.padEnd(12)} ${n}\n`);
+  const ended = Object.entries(report.bakesEnded).sort();
+  process.stdout.write(`bakes ended early: ${ended.length ? ended.map(([by, n]) => `${by} ${n}`).join(', ') : 'none'}\n`);
   process.stdout.write(`violations: ${report.failure ? 1 : 0}\n`);
   if (report.failure) process.stdout.write(`${describeFailure(report)}\n`);
   return report.failure ? 1 : 0;

@@ -81,6 +81,11 @@ export interface LocalEngineOptions {
   waitTimeOverrides?: Record<string, number>;
   /** Replace handlers by name, e.g. to inject a Lambda service error. */
   handlers?: Partial<Record<string, LambdaHandler>>;
+  /**
+   * Called when a bake starts waiting for its token (after the token can be found), e.g. for a
+   * test to end it as an alarm interrupt, the lookout or `canaryctl abort` would.
+   */
+  onBake?: (bake: { executionArn: string; token: string; step: unknown; weight: unknown }) => void;
   definition?: Record<string, unknown>;
 }
 
@@ -217,6 +222,7 @@ export class LocalEngine implements ExecutionControl {
         }, scaled);
       }
       this.pending.set(token, task);
+      if (state === 'bake') this.options.onBake?.({ executionArn, token, step: bake?.step, weight: bake?.weight });
     });
   }
 

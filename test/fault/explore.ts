@@ -21,6 +21,14 @@ export const KNOWN_CASES: Scenario[] = [
   // Found by the suite (seed 20261129): a Step retried after its answer was lost took another
   // writer's change for its own write because the weights matched.
   { router: 'appmesh', start: 'single', meddleAt: 0, faults: [{ target: 'lambda.step', call: 0, kind: 'lost' }] },
+  // Bakes ended early. The alarm interrupt ends the bake but its answer is lost: the retried function finds no bake.
+  { router: 'appmesh', start: 'single', bakeEnd: { atBake: 1, by: 'alarm' }, faults: [{ target: 'executions.sendTaskFailure', call: 0, kind: 'lost' }] },
+  // The lookout ends a healthy bake early, then the Step that judges it crashes after its shift.
+  { router: 'appmesh', start: 'queued', bakeEnd: { atBake: 0, by: 'lookout' }, faults: [{ target: 'lambda.step', call: 1, kind: 'crash' }] },
+  // An operator aborts the last bake while the restore is failing.
+  { router: 'appmesh', start: 'single', failAt: 50, bakeEnd: { atBake: 2, by: 'abort' }, faults: [{ target: 'router.restore', call: 0, kind: '5xx' }] },
+  // The alarm interrupt cannot read its watchers at first, and its Lambda crashes once.
+  { router: 'appmesh', start: 'concurrent', bakeEnd: { atBake: 0, by: 'alarm' }, faults: [{ target: 'store.watchersOf', call: 0, kind: 'throttle' }, { target: 'lambda.alarmInterrupt', call: 1, kind: 'crash' }] },
 ];
 
 export interface ExploreReport {
@@ -31,6 +39,8 @@ export interface ExploreReport {
   outcomes: Record<string, number>;
   /** Fault kinds that fired, counted over the runs. */
   faultsFired: number;
+  /** Bakes ended early by each ender (alarm interrupt, lookout, abort), over the runs. */
+  bakesEnded: Record<string, number>;
   failure?: { scenario: Scenario; violations: string[]; shrinks: number; path?: string };
 }
 
@@ -42,6 +52,7 @@ export async function explore(options: { runs: number; seed?: number; routers?: 
   const seed = options.seed ?? DEFAULT_SEED;
   const outcomes: Record<Outcome | string, number> = {};
   let faultsFired = 0;
+  const bakesEnded: Record<string, number> = {};
   let shrinking = false;
   let last: { scenario: Scenario; violations: string[] } | undefined;
   const routers = options.routers;
@@ -53,6 +64,7 @@ export async function explore(options: { runs: number; seed?: number; routers?: 
       if (!shrinking) {
         outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
         faultsFired += result.fired.length;
+        if (result.bakeEnded && scenario.bakeEnd) bakesEnded[scenario.bakeEnd.by] = (bakesEnded[scenario.bakeEnd.by] ?? 0) + 1;
         options.onRun?.(scenario, result);
       }
       if (result.violations.length > 0) {
@@ -64,7 +76,7 @@ export async function explore(options: { runs: number; seed?: number; routers?: 
     }),
     { seed, numRuns: options.runs, examples, endOnFailure: false },
   );
-  const report: ExploreReport = { seed, routers, runs: Object.values(outcomes).reduce((a, b) => a + b, 0), outcomes, faultsFired };
+  const report: ExploreReport = { seed, routers, runs: Object.values(outcomes).reduce((a, b) => a + b, 0), outcomes, faultsFired, bakesEnded };
   if (details.failed && details.counterexample) {
     const [scenario] = details.counterexample;
     // The last failing run during shrinking is the shrunk counterexample's.

@@ -1,5 +1,6 @@
 import { describeFailure, explore } from './explore';
 import { ROUTERS } from './routers';
+import { BAKE_ENDERS, runScenario, type BakeEnder } from './scenario';
 
 /**
  * Generated fault schedules over every port call, through the real ASL with the real handlers:
@@ -21,4 +22,17 @@ describe('fault injection (real ASL, real handlers, every port faulted)', () => 
     expect(Object.keys(report.outcomes).sort()).toEqual(['loud', 'not started', 'promoted', 'rolled back']);
     expect(report.faultsFired).toBeGreaterThan(RUNS);
   }, 600_000);
+});
+
+describe('bakes ended early, as in production (the paths the generated schedules race)', () => {
+  const expected: Record<BakeEnder, string> = { alarm: 'rolled back', lookout: 'promoted', abort: 'rolled back' };
+
+  it.each(Object.keys(ROUTERS).flatMap((router) => BAKE_ENDERS.map((by) => [router, by] as const)))('on %s, the %s ends the second bake and the rollout ends cleanly', async (router, by) => {
+    // Hour-long bakes (360 ms of the engine's clock): the ender acts long before the timeout would.
+    const result = await runScenario({ router, start: 'single', bakeEnd: { atBake: 1, by }, faults: [] }, { bakeSeconds: 3600 });
+
+    expect(result.violations).toEqual([]);
+    expect(result.bakeEnded).toBe(true);
+    expect(result.outcome).toBe(expected[by]);
+  }, 60_000);
 });

@@ -3,7 +3,8 @@ import type { Context } from 'aws-lambda';
 import { CloudWatchAlarms } from '../../src/analysis/alarms';
 import { FanOutNotifier, type LifecycleEvent, type Notifier } from '../../src/approvals/notifier';
 import { LocalEngine, type ExecutionOutcome, type LocalExecution } from '../../src/local/engine';
-import { HANDLERS, type LambdaHandler } from '../../src/local/handlers';
+import { HANDLERS, localContext, type LambdaHandler } from '../../src/local/handlers';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../src/local/asl';
 import { configureDeps, type Deps } from '../../src/rollouts/deps';
 import { MemoryStore } from '../../src/rollouts/store';
 import type { TrafficRouter } from '../../src/routers/port';
@@ -39,6 +40,24 @@ export const TARGETS = [
   'lambda.reportFailure',
 ] as const;
 
+/**
+ * Who ends a bake before its time, as in production:
+ * - alarm: the canary's alarm enters ALARM mid-bake; EventBridge invokes the real alarmInterrupt
+ *   function (retried twice on error, as Lambda's async invocations), which sends Canary.BakeInterrupted.
+ * - lookout: the lookout's answer: Canary.BakeEndedEarly when the canary is healthy (not worse after
+ *   min), Canary.BakeInterrupted when its alarm has fired (a regression).
+ * - abort: `canaryctl abort` while baking: Canary.Aborted.
+ */
+export const BAKE_ENDERS = ['alarm', 'lookout', 'abort'] as const;
+export type BakeEnder = (typeof BAKE_ENDERS)[number];
+
+/** The calls a bake's ender makes, which a fault may hit only in scenarios where that ender acts. */
+const ENDER_TARGETS: Record<BakeEnder, readonly string[]> = {
+  alarm: ['lambda.alarmInterrupt', 'store.watchersOf', 'executions.findBakeToken', 'executions.sendTaskFailure'],
+  lookout: ['executions.sendTaskFailure'],
+  abort: ['executions.sendTaskFailure'],
+};
+
 /** How executions are started: once; twice at once; twice under one name; queued behind the lock; once more after the first ended. */
 export const STARTS = ['single', 'concurrent', 'duplicate', 'queued', 'then-again'] as const;
 export type Start = (typeof STARTS)[number];
@@ -50,6 +69,8 @@ export interface Scenario {
   start: Start;
   /** Another writer changes the route right after the rollout's n-th shift (never when undefined). */
   meddleAt?: number;
+  /** The first execution's bake number `atBake` (0-based) is ended early by `by` (never when undefined). */
+  bakeEnd?: { atBake: number; by: BakeEnder };
   faults: Fault[];
 }
 
@@ -59,6 +80,13 @@ export interface RunResult {
   outcome: Outcome;
   violations: string[];
   fired: Fault[];
+  /** With `bakeEnd`: whether its ender's call ended the bake (false: the bake had ended, or a fault stopped the ender). */
+  bakeEnded?: boolean;
+}
+
+export interface RunOptions {
+  /** Each bake's time in the spec (default 60: 6 ms of the engine's clock). Longer bakes leave the ender no race with the timeout. */
+  bakeSeconds?: number;
 }
 
 const STEPS = [25, 50, 100];
@@ -67,24 +95,33 @@ const MAX_HISTORY = 3000;
 const ALARM = 'user-service-5xx';
 const WRITES = new Set(['setCanaryWeight', 'promote', 'restore']);
 
-/** Scenarios: a router from the table, a healthy or failing canary, a start pattern and up to three faults. */
+/** Scenarios: a router from the table, a healthy or failing canary, a start pattern, maybe a bake ended early, and up to three faults. */
 export function scenarioArbitrary(routers: string[] = Object.keys(ROUTERS)): fc.Arbitrary<Scenario> {
-  return fc.record({
-    router: fc.constantFrom(...routers),
-    failAt: fc.option(fc.constantFrom(...STEPS), { nil: undefined }),
-    start: fc.constantFrom(...STARTS),
-    // Rare: most schedules are about faults, not about another writer.
-    meddleAt: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: fc.nat({ max: 2 }), weight: 1 }),
-    // Mostly the first call of a method (many are called once or twice per rollout), sometimes a later one.
-    faults: fc.array(
-      fc.record({
-        target: fc.constantFrom(...TARGETS),
-        call: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.nat({ max: 3 }), weight: 1 }),
-        kind: fc.constantFrom(...FAULT_KINDS),
-      }),
-      { minLength: 1, maxLength: 3 },
-    ),
-  });
+  return fc
+    .record({
+      router: fc.constantFrom(...routers),
+      failAt: fc.option(fc.constantFrom(...STEPS), { nil: undefined }),
+      start: fc.constantFrom(...STARTS),
+      // Rare: most schedules are about faults, not about another writer.
+      meddleAt: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: fc.nat({ max: 2 }), weight: 1 }),
+      bakeEnd: fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 2 },
+        { arbitrary: fc.record({ atBake: fc.nat({ max: 2 }), by: fc.constantFrom(...BAKE_ENDERS) }), weight: 1 },
+      ),
+    })
+    .chain((base) =>
+      // Mostly the first call of a method (many are called once or twice per rollout), sometimes a later one.
+      fc
+        .array(
+          fc.record({
+            target: fc.constantFrom(...TARGETS, ...(base.bakeEnd ? ENDER_TARGETS[base.bakeEnd.by] : [])),
+            call: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.nat({ max: 3 }), weight: 1 }),
+            kind: fc.constantFrom(...FAULT_KINDS),
+          }),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((faults): Scenario => ({ ...base, faults })),
+    );
 }
 
 /** A channel (SNS, EventBridge) that keeps what it accepted. */
@@ -109,6 +146,10 @@ function canonical(json: string): string {
 
 /** The faults of the scenario being run: the shared engine's handlers read it. */
 let current: FaultInjector | undefined;
+/** What the scenario being run does when a bake starts (the shared engine calls it). */
+let onBake: ((bake: { executionArn: string; token: string }) => void) | undefined;
+/** The shared engine's handlers, each through the current schedule's `lambda.<name>` faults. */
+let faultedHandlers: Record<string, LambdaHandler> = {};
 let engine: LocalEngine | undefined;
 let runs = 0;
 
@@ -123,7 +164,8 @@ function sharedEngine(): LocalEngine {
     handlers[name] = (event: unknown, context: Context) =>
       caller.run(rolloutIdOf(event) ?? 'unknown', () => (current ? current.run(`lambda.${name}`, () => handler(event, context)) : handler(event, context)));
   }
-  engine = new LocalEngine({ timeScale: 0.0001, retryIntervalMs: 0, waitTimeOverrides: { WaitForLock: 1 }, handlers });
+  faultedHandlers = handlers;
+  engine = new LocalEngine({ timeScale: 0.0001, retryIntervalMs: 0, waitTimeOverrides: { WaitForLock: 1 }, handlers, onBake: (bake) => onBake?.(bake) });
   return engine;
 }
 
@@ -132,7 +174,7 @@ function sharedEngine(): LocalEngine {
  * injector, then checks the invariant (DESIGN.md §7). Returns the first execution's outcome and
  * every violation found.
  */
-export async function runScenario(scenario: Scenario): Promise<RunResult> {
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
   const world: RouterWorld = ROUTERS[scenario.router]!();
   const alarms = new FakeAlarms();
   // A channel's only method is `notify`: the schedule's `notifier.sns` is the wrapper's `notifier.sns.notify`.
@@ -148,6 +190,7 @@ export async function runScenario(scenario: Scenario): Promise<RunResult> {
   const engine = sharedEngine();
   const run = `run${++runs}`;
   let writes = 0;
+  let alarmFired = false;
 
   /** The router port: alarm fires once the canary reaches `failAt`; every write must come from the lock holder. */
   const guarded = (router: TrafficRouter): TrafficRouter =>
@@ -165,7 +208,10 @@ export async function runScenario(scenario: Scenario): Promise<RunResult> {
           // Another writer while the rollout owns the route (after one of its shifts): a change after the
           // rollout's final write is no longer its business.
           if (prop === 'setCanaryWeight' && writes++ === scenario.meddleAt) world.meddle();
-          if (prop === 'setCanaryWeight' && scenario.failAt !== undefined && (args[1] as number) >= scenario.failAt) alarms.set(ALARM, 'ALARM', 'canary 5xx');
+          if (prop === 'setCanaryWeight' && scenario.failAt !== undefined && (args[1] as number) >= scenario.failAt) {
+            alarms.set(ALARM, 'ALARM', 'canary 5xx');
+            alarmFired = true;
+          }
           return out;
         };
       },
@@ -182,8 +228,56 @@ export async function runScenario(scenario: Scenario): Promise<RunResult> {
   configureDeps(deps);
 
   const before = world.state();
-  const spec = { name: 'user-service', ...world.spec, strategy: { steps: STEPS, bake: '60s' }, analysis: { alarms: [ALARM] } };
+  const spec = { name: 'user-service', ...world.spec, strategy: { steps: STEPS, bake: `${options.bakeSeconds ?? 60}s` }, analysis: { alarms: [ALARM] } };
   const executions: LocalExecution[] = [];
+  // Ends the chosen bake of the first execution as its ender would, once the bake waits for its token.
+  const endings: Array<Promise<unknown>> = [];
+  let bakes = 0;
+  let bakeEnded: boolean | undefined = scenario.bakeEnd ? false : undefined;
+  onBake = ({ executionArn, token }) => {
+    if (!scenario.bakeEnd || !executionArn.endsWith(`:${run}-1`) || bakes++ !== scenario.bakeEnd.atBake) return;
+    const by = scenario.bakeEnd.by;
+    endings.push(new Promise((resolve) => setImmediate(resolve)).then(() => endBake(by, token)));
+  };
+  const endBake = async (by: BakeEnder, token: string): Promise<void> => {
+    if (by === 'alarm') {
+      alarms.set(ALARM, 'ALARM', 'canary 5xx mid-bake');
+      alarmFired = true;
+      const event = {
+        version: '0',
+        id: `alarm-${run}`,
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        account: LOCAL_ACCOUNT,
+        region: LOCAL_REGION,
+        time: new Date().toISOString(),
+        resources: [`arn:aws:cloudwatch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:alarm:${ALARM}`],
+        detail: { alarmName: ALARM, state: { value: 'ALARM', reason: 'canary 5xx mid-bake' }, previousState: { value: 'OK' } },
+      };
+      // EventBridge invokes asynchronously: Lambda retries a failed invocation twice.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const out = (await faultedHandlers.alarmInterrupt!(event, localContext('alarmInterrupt'))) as { interrupted: string[] };
+          if (out.interrupted.includes(`${run}-1`)) bakeEnded = true;
+          return;
+        } catch {
+          // retried
+        }
+      }
+      return;
+    }
+    const [error, cause] =
+      by === 'abort'
+        ? ['Canary.Aborted', JSON.stringify({ reason: 'aborted by an operator (fault suite)' })]
+        : alarmFired
+          ? ['Canary.BakeInterrupted', JSON.stringify({ comparison: 'errorRate', reason: 'sequential regression' })]
+          : ['Canary.BakeEndedEarly', JSON.stringify({ reason: 'not worse after min' })];
+    // As the lookout and canaryctl: a bake that already ended (timed out) is no longer waiting, which is fine.
+    await deps.executions.sendTaskFailure(token, error, cause).then(
+      () => (bakeEnded = true),
+      () => undefined,
+    );
+  };
   const start = (name?: string, extra: Record<string, unknown> = {}) => {
     try {
       executions.push(engine.start({ spec, ...extra }, name));
@@ -210,13 +304,15 @@ export async function runScenario(scenario: Scenario): Promise<RunResult> {
       await executions.at(-1)!.result;
     }
     const outcomes = await Promise.all(executions.map((e) => e.result));
+    await Promise.allSettled(endings);
     violations.push(...(await checkInvariant({ world, store, before, executions, outcomes, alerts: [...sns.accepted, ...eventBridge.accepted] })));
-    return { outcome: classify(executions[0]!, outcomes[0]!), violations, fired: faults.fired };
+    return { outcome: classify(executions[0]!, outcomes[0]!), violations, fired: faults.fired, ...(bakeEnded !== undefined ? { bakeEnded } : {}) };
   } finally {
     clearInterval(watchdog);
     engine.close();
     engine.executions.clear();
     current = undefined;
+    onBake = undefined;
     configureDeps(undefined);
     alarms.restore();
     world.close();

@@ -1,7 +1,7 @@
 import * as z from '../shared/zod-mini';
 import { compareName, PLACEHOLDER } from './constants';
 import { parseDuration } from './duration';
-import { fail, textOrNumber } from './fields';
+import { fail, textOrNumber, wholeNumber } from './fields';
 import { refineSequential, sequentialShape } from './sequential';
 
 /**
@@ -242,7 +242,7 @@ export const WebhookSchema = z
     secretArn: z.optional(text(1, 2048)),
     timeout: z._default(seconds(1, 60), 10),
     /** Retries after a timeout, a network error or a 5xx/429 answer. */
-    retries: z._default(z.number().check(z.int(), z.gte(0), z.lte(5)), 2),
+    retries: z._default(wholeNumber(0, 5), 2),
   })
   .check(z.superRefine((w, ctx) => {
     if (w.secretParameter !== undefined && w.secretArn !== undefined) ctx.addIssue({ code: 'custom', message: 'use either secretParameter or secretArn, not both' });

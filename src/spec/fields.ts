@@ -14,6 +14,9 @@ export function textOrNumber<T>(error: string, parse: (value: string | number, c
   return z.pipe(z.union([z.string(), z.number()], { error }), z.transform(parse)).register(z.globalRegistry, jsonSchema);
 }
 
+/** A whole number from `min` to `max`, with zod's own messages. */
+export const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+
 /**
  * Reports why a value cannot be parsed, from inside a `textOrNumber` parse, and yields no value.
  * zod/mini's transform context has no `addIssue` (the classic API adds one): this pushes the issue

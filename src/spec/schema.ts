@@ -2,7 +2,7 @@ import * as z from '../shared/zod-mini';
 import { analysisChecksShape, ANALYSIS_CHECKS_DEFAULTS, HooksSchema, refineCheckNames } from './analysis';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { NOTIFY_PARAMETER_PREFIX } from './constants';
-import { fail, textOrNumber } from './fields';
+import { fail, textOrNumber, wholeNumber } from './fields';
 
 /**
  * The rollout spec: the contract users write in git (`.canary/<service>.yaml`).
@@ -20,9 +20,6 @@ const resourceName = z.string({ error: 'must be a string' }).check(z.minLength(1
 /** An optional list of at most 50 `item`s that, when present, names at least one `what`. */
 const someOf = <T extends z.core.SomeType>(item: T, what: string) =>
   z.optional(z.array(item).check(z.minLength(1, { error: `must list at least one ${what}, or be left out` }), z.maxLength(50)));
-
-/** A whole number from `min` to `max`, with zod's own messages. */
-const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
 /** A duration string (`30s`, `5m`, `24h`, `1h30m`) turned into whole seconds. */
 const duration = (opts: { min?: number; max?: number } = {}) =>

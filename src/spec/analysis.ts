@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { compareName, PLACEHOLDER } from './constants';
 import { parseDuration } from './duration';
+import { fail, textOrNumber, wholeNumber } from './fields';
 import { refineSequential, sequentialShape } from './sequential';
 
 /**
@@ -12,20 +13,18 @@ import { refineSequential, sequentialShape } from './sequential';
 /** A check's name as it appears in verdicts, history and reports. */
 const checkName = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, { error: 'must be 1-63 letters, digits, ".", "_", ":" or "-", starting with a letter or digit' });
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, { error: 'must be 1-63 letters, digits, ".", "_", ":" or "-", starting with a letter or digit' }));
 
 /** A time in milliseconds: `300ms`, `0.5s`, `2s`, or a bare number of milliseconds. */
-const millis = z
-  .union([z.string(), z.number()], { error: 'must be a time such as 300ms or 1.5s' })
-  .transform((value, ctx) => {
+const millis = textOrNumber(
+  'must be a time such as 300ms or 1.5s',
+  (value, ctx) => {
     const ms = parseMillis(value);
-    if (ms === undefined || ms <= 0 || ms > 3_600_000) {
-      ctx.addIssue({ code: 'custom', message: `must be a time between 1ms and 1h such as 300ms or 1.5s, got "${value}"` });
-      return z.NEVER;
-    }
+    if (ms === undefined || ms <= 0 || ms > 3_600_000) return fail(ctx, `must be a time between 1ms and 1h such as 300ms or 1.5s, got "${value}"`);
     return ms;
-  })
-  .meta({ type: ['string', 'number'], description: 'Milliseconds: 300ms, 1.5s, or a number of milliseconds' });
+  },
+  { type: ['string', 'number'], description: 'Milliseconds: 300ms, 1.5s, or a number of milliseconds' },
+);
 
 /** `300ms`, `1.5s`, `300` → milliseconds; undefined when the text is not a time. */
 export function parseMillis(value: string | number): number | undefined {
@@ -39,48 +38,44 @@ export function parseMillis(value: string | number): number | undefined {
  * Percentage points: `0.5%`, or a fraction (0.005). The output is the fraction, which reads back
  * the same (execution inputs carry the parsed spec).
  */
-const points = z
-  .union([z.string(), z.number()], { error: 'must be percentage points such as 0.5%' })
-  .transform((value, ctx) => {
+const points = textOrNumber(
+  'must be percentage points such as 0.5%',
+  (value, ctx) => {
     const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
     const n = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
-    if (!(n >= 0 && n <= 1)) {
-      ctx.addIssue({ code: 'custom', message: `must be percentage points such as 0.5% (or a fraction from 0 to 1 such as 0.005), got "${value}"` });
-      return z.NEVER;
-    }
+    if (!(n >= 0 && n <= 1)) return fail(ctx, `must be percentage points such as 0.5% (or a fraction from 0 to 1 such as 0.005), got "${value}"`);
     return n;
-  })
-  .meta({ type: ['string', 'number'], description: 'Percentage points: 0.5% (or the fraction 0.005)' });
+  },
+  { type: ['string', 'number'], description: 'Percentage points: 0.5% (or the fraction 0.005)' },
+);
 
 /**
  * A CloudWatch period in seconds. CloudWatch accepts 1, 5, 10, 20, 30 (high-resolution metrics)
  * or a multiple of 60; anything else returns no data, so it is refused here.
  */
-const period = z
-  .union([z.string(), z.number()], { error: 'must be a period such as 60s or 5m' })
-  .transform((value, ctx) => {
+const period = textOrNumber(
+  'must be a period such as 60s or 5m',
+  (value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined || !([1, 5, 10, 20, 30].includes(seconds) || (seconds % 60 === 0 && seconds > 0 && seconds <= 86400))) {
-      ctx.addIssue({ code: 'custom', message: `must be 1s, 5s, 10s, 20s, 30s or a multiple of 60s up to 1d (CloudWatch periods), got "${value}"` });
-      return z.NEVER;
+      return fail(ctx, `must be 1s, 5s, 10s, 20s, 30s or a multiple of 60s up to 1d (CloudWatch periods), got "${value}"`);
     }
     return seconds;
-  })
-  .meta({ type: ['string', 'number'], description: 'CloudWatch period: 1s, 5s, 10s, 20s, 30s or a multiple of 60s' });
+  },
+  { type: ['string', 'number'], description: 'CloudWatch period: 1s, 5s, 10s, 20s, 30s or a multiple of 60s' },
+);
 
 /** A duration in whole seconds within bounds (timeouts). */
 const seconds = (min: number, max: number) =>
-  z
-    .union([z.string(), z.number()], { error: 'must be a duration such as 10s' })
-    .transform((value, ctx) => {
+  textOrNumber(
+    'must be a duration such as 10s',
+    (value, ctx) => {
       const s = parseDuration(value);
-      if (s === undefined || s < min || s > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration between ${min}s and ${max}s, got "${value}"` });
-        return z.NEVER;
-      }
+      if (s === undefined || s < min || s > max) return fail(ctx, `must be a duration between ${min}s and ${max}s, got "${value}"`);
       return s;
-    })
-    .meta({ type: ['string', 'number'], description: `Duration between ${min}s and ${max}s` });
+    },
+    { type: ['string', 'number'], description: `Duration between ${min}s and ${max}s` },
+  );
 
 export { PLACEHOLDER };
 
@@ -93,23 +88,23 @@ export { PLACEHOLDER };
  */
 export const compareShape = {
   /** Name in verdicts and reports. Default: the metric (`errorRate`, `slowRequests>300ms`). */
-  name: checkName.optional(),
+  name: z.optional(checkName),
   /** `errorRate`: 5xx / requests. `slowRequests`: share of requests slower than `over`. */
   metric: z.enum(['errorRate', 'slowRequests'], { error: 'must be errorRate or slowRequests' }),
   /** For slowRequests: the latency bound (`300ms`). */
-  over: millis.optional(),
+  over: z.optional(millis),
   /** The canary's rate may exceed stable's by at most this many percentage points (`0.5%`). */
-  maxIncrease: points.optional(),
+  maxIncrease: z.optional(points),
   /** The canary's rate may be at most this multiple of stable's. */
-  maxRatio: z.number({ error: 'must be a number' }).min(1, { error: 'must be at least 1' }).max(1000).optional(),
+  maxRatio: z.optional(z.number({ error: 'must be a number' }).check(z.gte(1, { error: 'must be at least 1' }), z.lte(1000))),
   /** Fewer canary requests than this in the window: inconclusive (judged again), never healthy or failed. */
-  minRequests: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1).max(1_000_000_000).default(100),
+  minRequests: z._default(z.number({ error: 'must be a number' }).check(z.int({ error: 'must be a whole number' }), z.gte(1), z.lte(1_000_000_000)), 100),
   /** CloudWatch period of the per-version counts. */
-  period: period.default(60),
+  period: z._default(period, 60),
 };
 
 /** The rules every comparison keeps, whatever judge reads it; other judges may relax the limit rule for their entries. */
-export function refineCompare(entry: { metric: string; over?: number; maxIncrease?: number; maxRatio?: number; test?: unknown }, ctx: z.RefinementCtx): void {
+export function refineCompare(entry: { metric: string; over?: number; maxIncrease?: number; maxRatio?: number; test?: unknown }, ctx: z.core.$RefinementCtx): void {
   if (entry.metric === 'slowRequests' && entry.over === undefined) {
     ctx.addIssue({ code: 'custom', path: ['over'], message: 'is required for slowRequests (the latency bound, e.g. 300ms)' });
   }
@@ -121,10 +116,12 @@ export function refineCompare(entry: { metric: string; over?: number; maxIncreas
   }
 }
 
-export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShape(points) }).superRefine((entry, ctx) => {
-  refineCompare(entry, ctx);
-  refineSequential(entry, ctx);
-});
+export const CompareSchema = z.strictObject({ ...compareShape, ...sequentialShape(points) }).check(
+  z.superRefine((entry, ctx) => {
+    refineCompare(entry, ctx);
+    refineSequential(entry, ctx);
+  }),
+);
 export type CompareCheck = z.output<typeof CompareSchema>;
 
 export { compareName };
@@ -135,38 +132,41 @@ export { compareName };
 /** CloudWatch statistics: the named ones, percentiles (p99, p99.9), trimmed and percentile-rank forms (TM(10%:90%), PR(:300)). */
 const STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|p\d{1,2}(\.\d+)?|(tm|wm|tc|ts)\d{1,2}(\.\d+)?|(TM|WM|TC|TS|PR)\((\d+(\.\d+)?%?)?:(\d+(\.\d+)?%?)?\))$/;
 
+/** A string of `min` to `max` characters; `error` when it is not a string (zod's message without). */
+const text = (min: number, max: number, error?: string) => z.string(error === undefined ? undefined : { error }).check(z.minLength(min), z.maxLength(max));
+
 const MetricStatSchema = z.strictObject({
-  namespace: z.string({ error: 'must be a string' }).min(1).max(255),
-  metricName: z.string({ error: 'must be a string' }).min(1).max(255),
+  namespace: text(1, 255, 'must be a string'),
+  metricName: text(1, 255, 'must be a string'),
   /** Dimension name → value; values may use placeholders such as `{{canaryTargetGroup}}`. */
-  dimensions: z
-    .record(z.string().min(1).max(255), z.string({ error: 'must be a string' }).min(1).max(1024))
-    .refine((d) => Object.keys(d).length <= 30, { message: 'must have at most 30 dimensions' })
-    .default({}),
-  stat: z.string({ error: 'must be a string' }).regex(STAT, { error: 'must be a CloudWatch statistic (Sum, Average, Maximum, SampleCount, p99, PR(:300), TM(10%:90%), ...)' }),
-  unit: z.string().min(1).max(32).optional(),
+  dimensions: z._default(
+    z.record(text(1, 255), text(1, 1024, 'must be a string')).check(z.refine((d) => Object.keys(d).length <= 30, { message: 'must have at most 30 dimensions' })),
+    {},
+  ),
+  stat: z.string({ error: 'must be a string' }).check(z.regex(STAT, { error: 'must be a CloudWatch statistic (Sum, Average, Maximum, SampleCount, p99, PR(:300), TM(10%:90%), ...)' })),
+  unit: z.optional(text(1, 32)),
 });
 export type MetricStatInput = z.output<typeof MetricStatSchema>;
 
 /** An id CloudWatch accepts for a query: a lowercase letter, then letters, digits and `_`. */
-const queryId = z.string().regex(/^[a-z][A-Za-z0-9_]{0,254}$/, { error: 'must start with a lowercase letter, then letters, digits or _' });
+const queryId = z.string().check(z.regex(/^[a-z][A-Za-z0-9_]{0,254}$/, { error: 'must start with a lowercase letter, then letters, digits or _' }));
 
 export const MetricCheckSchema = z
   .strictObject({
     name: checkName,
     /** One metric and statistic... */
-    metric: MetricStatSchema.optional(),
+    metric: z.optional(MetricStatSchema),
     /** ...or a metric math expression over the metrics in `using` (ids as variables). */
-    expression: z.string({ error: 'must be a string' }).min(1).max(2048).optional(),
-    using: z.record(queryId, MetricStatSchema).optional(),
-    period: period.default(60),
+    expression: z.optional(text(1, 2048, 'must be a string')),
+    using: z.optional(z.record(queryId, MetricStatSchema)),
+    period: z._default(period, 60),
     /** Failed when any period of the window is above max or below min. */
-    max: z.number({ error: 'must be a number' }).optional(),
-    min: z.number({ error: 'must be a number' }).optional(),
+    max: z.optional(z.number({ error: 'must be a number' })),
+    min: z.optional(z.number({ error: 'must be a number' })),
     /** No datapoint in the window: wait (re-check, up to analysis.insufficientDataLimit), pass, or fail. */
-    onNoData: z.enum(['wait', 'pass', 'fail']).default('wait'),
+    onNoData: z._default(z.enum(['wait', 'pass', 'fail']), 'wait'),
   })
-  .superRefine((check, ctx) => {
+  .check(z.superRefine((check, ctx) => {
     if ((check.metric === undefined) === (check.expression === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'needs exactly one of metric or expression' });
     }
@@ -179,7 +179,7 @@ export const MetricCheckSchema = z
       const problem = expressionProblem(check.expression, Object.keys(check.using ?? {}));
       if (problem) ctx.addIssue({ code: 'custom', path: ['expression'], message: problem });
     }
-  });
+  }));
 export type MetricCheck = z.output<typeof MetricCheckSchema>;
 
 /**
@@ -211,17 +211,15 @@ export const LambdaCheckSchema = z.strictObject({
   /** Function name or ARN, optionally qualified (`name:alias`). */
   function: z
     .string({ error: 'must be a string' })
-    .max(170)
-    .regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/, { error: 'must be a Lambda function name or ARN' }),
-  timeout: seconds(1, 900).default(30),
+    .check(z.maxLength(170), z.regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/, { error: 'must be a Lambda function name or ARN' })),
+  timeout: z._default(seconds(1, 900), 30),
 });
 export type LambdaCheck = z.output<typeof LambdaCheckSchema>;
 
 /** HTTPS only; plain HTTP only to this machine (local runs and tests). */
-const webhookUrl = z
-  .string({ error: 'must be a string' })
-  .max(2048)
-  .refine(
+const webhookUrl = z.string({ error: 'must be a string' }).check(
+  z.maxLength(2048),
+  z.refine(
     (u) => {
       try {
         const url = new URL(u);
@@ -231,27 +229,28 @@ const webhookUrl = z
       }
     },
     { message: 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)' },
-  );
+  ),
+);
 
 export const WebhookSchema = z
   .strictObject({
     name: checkName,
     url: webhookUrl,
     /** SSM SecureString parameter holding the HMAC secret... */
-    secretParameter: z.string().startsWith('/', { error: 'must be an SSM parameter name starting with /' }).max(2048).optional(),
+    secretParameter: z.optional(z.string().check(z.startsWith('/', { error: 'must be an SSM parameter name starting with /' }), z.maxLength(2048))),
     /** ...or a Secrets Manager secret (name or ARN). */
-    secretArn: z.string().min(1).max(2048).optional(),
-    timeout: seconds(1, 60).default(10),
+    secretArn: z.optional(text(1, 2048)),
+    timeout: z._default(seconds(1, 60), 10),
     /** Retries after a timeout, a network error or a 5xx/429 answer. */
-    retries: z.number().int().min(0).max(5).default(2),
+    retries: z._default(wholeNumber(0, 5), 2),
   })
-  .superRefine((w, ctx) => {
+  .check(z.superRefine((w, ctx) => {
     if (w.secretParameter !== undefined && w.secretArn !== undefined) ctx.addIssue({ code: 'custom', message: 'use either secretParameter or secretArn, not both' });
     // Calls leaving this machine are signed, so the receiver can trust them.
     if (w.secretParameter === undefined && w.secretArn === undefined && w.url.startsWith('https:')) {
       ctx.addIssue({ code: 'custom', message: 'needs secretParameter or secretArn: the HMAC secret the call is signed with' });
     }
-  });
+  }));
 export type WebhookCheck = z.output<typeof WebhookSchema>;
 
 /** A hook run before each shift: a Lambda check or a webhook, told it is a hook. */
@@ -260,17 +259,17 @@ export type Hook = z.output<typeof HookSchema>;
 
 export const HooksSchema = z.strictObject({
   /** Run before every shift (e.g. start a load test); a failing hook stops the rollout before the shift. */
-  beforeStep: z.array(HookSchema).max(10).default([]),
+  beforeStep: z._default(z.array(HookSchema).check(z.maxLength(10)), []),
 });
 
 /** The fields `analysis` gains with this module; spread into AnalysisSchema. */
 export const analysisChecksShape = {
   /** Canary against stable, on per-version metrics the router provides. */
-  compare: z.array(CompareSchema).max(20).default([]),
+  compare: z._default(z.array(CompareSchema).check(z.maxLength(20)), []),
   /** Raw CloudWatch queries with thresholds. */
-  metrics: z.array(MetricCheckSchema).max(50).default([]),
-  lambdaChecks: z.array(LambdaCheckSchema).max(10).default([]),
-  webhooks: z.array(WebhookSchema).max(10).default([]),
+  metrics: z._default(z.array(MetricCheckSchema).check(z.maxLength(50)), []),
+  lambdaChecks: z._default(z.array(LambdaCheckSchema).check(z.maxLength(10)), []),
+  webhooks: z._default(z.array(WebhookSchema).check(z.maxLength(10)), []),
 };
 
 /** Defaults of the fields above, for the spec-level default of `analysis`. */
@@ -279,7 +278,7 @@ export const ANALYSIS_CHECKS_DEFAULTS = { compare: [], metrics: [], lambdaChecks
 /** Names must be unique across every kind of check: a verdict names the check that failed. */
 export function refineCheckNames(
   analysis: { alarms: string[]; compare: CompareCheck[]; metrics: MetricCheck[]; lambdaChecks: LambdaCheck[]; webhooks: WebhookCheck[] },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   const seen = new Map<string, string>();
   const add = (name: string, path: (string | number)[]) => {

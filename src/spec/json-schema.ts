@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { RolloutSpecSchema } from './schema';
 
 /** JSON Schema (draft 2020-12) of the spec as written, for editors (`yaml-language-server`). */

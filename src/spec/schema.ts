@@ -1,102 +1,91 @@
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { analysisChecksShape, ANALYSIS_CHECKS_DEFAULTS, HooksSchema, refineCheckNames } from './analysis';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { NOTIFY_PARAMETER_PREFIX } from './constants';
+import { fail, textOrNumber, wholeNumber } from './fields';
 
 /**
  * The rollout spec: the contract users write in git (`.canary/<service>.yaml`).
  * Every object is strict: a typo must fail loudly instead of silently disabling a safety check.
  */
 
-const name = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+const name = z.string({ error: 'must be a string' }).check(
+  z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
     error: 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
-  });
+  }),
+);
 
-const resourceName = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(255);
+const resourceName = z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(255));
+
+/** An optional list of at most 50 `item`s that, when present, names at least one `what`. */
+const someOf = <T extends z.core.SomeType>(item: T, what: string) =>
+  z.optional(z.array(item).check(z.minLength(1, { error: `must list at least one ${what}, or be left out` }), z.maxLength(50)));
 
 /** A duration string (`30s`, `5m`, `24h`, `1h30m`) turned into whole seconds. */
 const duration = (opts: { min?: number; max?: number } = {}) =>
-  z
-    .union([z.string(), z.number()], { error: 'must be a duration such as 30s, 5m or 24h' })
-    .transform((value, ctx) => {
+  textOrNumber(
+    'must be a duration such as 30s, 5m or 24h',
+    (value, ctx) => {
       const seconds = parseDuration(value);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m or 24h, got "${value}"` });
-        return z.NEVER;
-      }
-      if (opts.min !== undefined && seconds < opts.min) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min}s` });
-        return z.NEVER;
-      }
-      if (opts.max !== undefined && seconds > opts.max) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max}s` });
-        return z.NEVER;
-      }
+      if (seconds === undefined) return fail(ctx, `must be a duration such as 30s, 5m or 24h, got "${value}"`);
+      if (opts.min !== undefined && seconds < opts.min) return fail(ctx, `must be at least ${opts.min}s`);
+      if (opts.max !== undefined && seconds > opts.max) return fail(ctx, `must be at most ${opts.max}s`);
       return seconds;
-    })
-    .meta({ type: 'string', pattern: DURATION_PATTERN, description: 'Duration such as 30s, 5m, 24h or 1h30m' });
+    },
+    { type: 'string', pattern: DURATION_PATTERN, description: 'Duration such as 30s, 5m, 24h or 1h30m' },
+  );
 
 const weight = z
   .number({ error: 'must be a number' })
-  .int({ error: 'must be a whole number' })
-  .min(1, { error: 'must be between 1 and 100' })
-  .max(100, { error: 'must be between 1 and 100' });
+  .check(z.int({ error: 'must be a whole number' }), z.gte(1, { error: 'must be between 1 and 100' }), z.lte(100, { error: 'must be between 1 and 100' }));
 
 export const AppMeshRouterSchema = z.strictObject({
   mesh: resourceName,
   virtualRouter: resourceName,
   /** Routes to shift. Default: every route of the router that targets the stable node. */
-  routes: z.array(resourceName).min(1, { error: 'must list at least one route, or be left out' }).max(50).optional(),
+  routes: someOf(resourceName, 'route'),
   /** Account that owns a shared mesh. */
-  meshOwner: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+  meshOwner: z.optional(z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }))),
 });
 
 /** An ARN of the given service and resource type, e.g. `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/...`. */
 const arn = (service: string, resource: string, what: string) =>
   z
     .string({ error: 'must be a string' })
-    .max(2048)
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}`), { error: `must be ${what}` });
+    .check(z.maxLength(2048), z.regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}`), { error: `must be ${what}` }));
 
 export const AlbRouterSchema = z.strictObject({
   /** The listener whose default action and rules forward to the stable target group. */
   listenerArn: arn('elasticloadbalancing', 'listener/app/', 'an ELBv2 listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/...)'),
   /** Rules to shift. Default: the listener's default action and every rule whose forward action includes the stable target group. */
-  rules: z
-    .array(arn('elasticloadbalancing', 'listener-rule/app/', 'an ELBv2 listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)'))
-    .min(1, { error: 'must list at least one rule, or be left out' })
-    .max(50)
-    .optional(),
+  rules: someOf(arn('elasticloadbalancing', 'listener-rule/app/', 'an ELBv2 listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)'), 'rule'),
 });
 
 /** A VPC Lattice identifier: the id (`svc-0123...`) or the full ARN. */
 const latticeId = (prefix: string) =>
-  z
-    .string({ error: 'must be a string' })
-    .max(2048)
-    .regex(new RegExp(`^(${prefix}-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\\d{12}:\\S+)$`), {
+  z.string({ error: 'must be a string' }).check(
+    z.maxLength(2048),
+    z.regex(new RegExp(`^(${prefix}-[0-9a-z]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\\d{12}:\\S+)$`), {
       error: `must be a VPC Lattice ${prefix} id (${prefix}-<17 characters>) or ARN`,
-    });
+    }),
+  );
 
 export const VpcLatticeRouterSchema = z.strictObject({
   service: latticeId('svc'),
   listener: latticeId('listener'),
   /** Rules to shift. Default: the listener's default action and every rule that forwards to the stable target group. */
-  rules: z.array(latticeId('rule')).min(1, { error: 'must list at least one rule, or be left out' }).max(50).optional(),
+  rules: someOf(latticeId('rule'), 'rule'),
 });
 
 export const LambdaRouterSchema = z.strictObject({
   /** Function name or ARN (without a qualifier). */
   function: z
     .string({ error: 'must be a string' })
-    .max(170)
-    .regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/, { error: 'must be a Lambda function name or unqualified function ARN' }),
+    .check(z.maxLength(170), z.regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/, { error: 'must be a Lambda function name or unqualified function ARN' })),
   /** The alias clients invoke; its routing config carries the canary's share. */
   alias: z
     .string({ error: 'must be a string' })
-    .regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, { error: 'must be a Lambda alias name (letters, digits, - and _; not only digits)' }),
+    .check(z.regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, { error: 'must be a Lambda alias name (letters, digits, - and _; not only digits)' })),
 });
 
 export const ROUTER_KINDS = ['appMesh', 'alb', 'vpcLattice', 'lambda'] as const;
@@ -104,17 +93,19 @@ export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 export const RouterSchema = z
   .strictObject({
-    appMesh: AppMeshRouterSchema.optional(),
-    alb: AlbRouterSchema.optional(),
-    vpcLattice: VpcLatticeRouterSchema.optional(),
-    lambda: LambdaRouterSchema.optional(),
+    appMesh: z.optional(AppMeshRouterSchema),
+    alb: z.optional(AlbRouterSchema),
+    vpcLattice: z.optional(VpcLatticeRouterSchema),
+    lambda: z.optional(LambdaRouterSchema),
   })
-  .superRefine((router, ctx) => {
-    const kinds = Object.keys(router).filter((k) => router[k as keyof typeof router] !== undefined);
-    if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `must name exactly one router kind (${ROUTER_KINDS.join(', ')})${kinds.length > 1 ? `, not ${kinds.join(' and ')}` : ''}` });
-    }
-  });
+  .check(
+    z.superRefine((router, ctx) => {
+      const kinds = Object.keys(router).filter((k) => router[k as keyof typeof router] !== undefined);
+      if (kinds.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: `must name exactly one router kind (${ROUTER_KINDS.join(', ')})${kinds.length > 1 ? `, not ${kinds.join(' and ')}` : ''}` });
+      }
+    }),
+  );
 
 export const EcsTargetSchema = z.strictObject({
   cluster: resourceName,
@@ -122,15 +113,15 @@ export const EcsTargetSchema = z.strictObject({
   canaryService: resourceName,
   container: resourceName,
   /** Desired count of the canary service. Default: the primary's desired count. */
-  canaryDesiredCount: z.number().int().min(1).max(1000).optional(),
+  canaryDesiredCount: z.optional(wholeNumber(1, 1000)),
   /** How long the canary (and, at promotion, the primary) may take to become steady. */
-  readyTimeout: duration({ min: 30, max: 86400 }).default(900),
+  readyTimeout: z._default(duration({ min: 30, max: 86400 }), 900),
 });
 
 /** Publishes the pushed image as a new version of the alias' function: that version is the canary. */
 export const LambdaTargetSchema = z.strictObject({
   /** How long the function's code update may take to reach LastUpdateStatus Successful. */
-  readyTimeout: duration({ min: 30, max: 86400 }).default(600),
+  readyTimeout: z._default(duration({ min: 30, max: 86400 }), 600),
 });
 
 export const TargetSchema = z
@@ -139,13 +130,15 @@ export const TargetSchema = z
      * The canary in the router's vocabulary: App Mesh virtual node, ALB or VPC Lattice target group
      * (ARN or id), Lambda function version. Required, except with `target.lambda`, which publishes it.
      */
-    canary: resourceName.optional().meta({ description: "The canary in the router's vocabulary; required unless target.lambda publishes it (then it must be left out)" }),
+    canary: z
+      .optional(resourceName)
+      .register(z.globalRegistry, { description: "The canary in the router's vocabulary; required unless target.lambda publishes it (then it must be left out)" }),
     /** The stable one, in the same vocabulary. Default: the target with the largest weight on the first route. */
-    stable: resourceName.optional(),
-    ecs: EcsTargetSchema.optional(),
-    lambda: LambdaTargetSchema.optional(),
+    stable: z.optional(resourceName),
+    ecs: z.optional(EcsTargetSchema),
+    lambda: z.optional(LambdaTargetSchema),
   })
-  .superRefine((target, ctx) => {
+  .check(z.superRefine((target, ctx) => {
     if (target.lambda !== undefined) {
       if (target.canary !== undefined) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'must be left out with target.lambda: the canary is the version published from the pushed image' });
       if (target.ecs !== undefined) ctx.addIssue({ code: 'custom', path: ['lambda'], message: 'use either target.ecs or target.lambda, not both' });
@@ -155,9 +148,9 @@ export const TargetSchema = z
     if (target.stable !== undefined && target.stable === target.canary) {
       ctx.addIssue({ code: 'custom', path: ['stable'], message: 'must differ from target.canary' });
     }
-  })
+  }))
   // The same rule for JSON Schema readers (editors, CI linters): exactly one of canary and lambda.
-  .meta({ oneOf: [{ required: ['canary'], not: { required: ['lambda'] } }, { required: ['lambda'], not: { required: ['canary'] } }] });
+  .register(z.globalRegistry, { oneOf: [{ required: ['canary'], not: { required: ['lambda'] } }, { required: ['lambda'], not: { required: ['canary'] } }] });
 
 /** `strategy.bake: { min, max }` (seconds once parsed): the sequential judge decides between the two. */
 export const BakeRangeSchema = z
@@ -165,33 +158,35 @@ export const BakeRangeSchema = z
     min: duration({ min: 1, max: 7 * 86400 }),
     max: duration({ min: 1, max: 7 * 86400 }),
     /** How often the lookout looks into the bake (at most once a minute in AWS: its schedule; each look one GetMetricData, no state transition). */
-    lookInterval: duration({ min: 1, max: 3600 }).default(60),
+    lookInterval: z._default(duration({ min: 1, max: 3600 }), 60),
   })
-  .superRefine((bake, ctx) => {
-    if (bake.max < bake.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${bake.min}s)` });
-  });
+  .check(
+    z.superRefine((bake, ctx) => {
+      if (bake.max < bake.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${bake.min}s)` });
+    }),
+  );
 export type BakeRange = z.infer<typeof BakeRangeSchema>;
 
 export const StrategySchema = z
   .strictObject({
     /** Canary weights in percent, strictly increasing, ending at 100. */
-    steps: z.array(weight).min(1, { error: 'must list at least one weight' }).max(100).optional(),
+    steps: z.optional(z.array(weight).check(z.minLength(1, { error: 'must list at least one weight' }), z.maxLength(100))),
     /** Alternative to steps: add this much each step... */
-    stepWeight: weight.optional(),
+    stepWeight: z.optional(weight),
     /** ...up to this weight; promotion then moves the rest. Default 100. */
-    maxWeight: weight.optional(),
+    maxWeight: z.optional(weight),
     /**
      * Time after each shift before the step is judged; or `{ min, max }`: the step bakes at least
      * `min` and at most `max`, and a sequential comparison (`analysis.compare[].test: sequential`)
      * ends it in between, looking once every `lookInterval`.
      */
-    bake: z.union([duration({ min: 1, max: 7 * 86400 }), BakeRangeSchema]).default(300),
+    bake: z._default(z.union([duration({ min: 1, max: 7 * 86400 }), BakeRangeSchema]), 300),
     /** The rollout rolls back at this many failed checks (1: the first failed check rolls back). */
-    threshold: z.number().int().min(1, { error: 'must be at least 1' }).max(100).default(1),
+    threshold: z._default(z.number().check(z.int(), z.gte(1, { error: 'must be at least 1' }), z.lte(100)), 1),
     /** What a newer revision of the same spec does while this one runs. */
-    onNewRevision: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
+    onNewRevision: z._default(z.enum(['supersede', 'queue', 'reject']), 'supersede'),
   })
-  .superRefine((strategy, ctx) => {
+  .check(z.superRefine((strategy, ctx) => {
     if (strategy.steps !== undefined && (strategy.stepWeight !== undefined || strategy.maxWeight !== undefined)) {
       ctx.addIssue({ code: 'custom', message: 'use either steps or stepWeight + maxWeight, not both' });
       return;
@@ -220,73 +215,76 @@ export const StrategySchema = z
     if (strategy.stepWeight !== undefined && strategy.maxWeight !== undefined && strategy.stepWeight > strategy.maxWeight) {
       ctx.addIssue({ code: 'custom', path: ['stepWeight'], message: `must not be greater than maxWeight (${strategy.maxWeight})` });
     }
-  });
+  }));
 
 export const AnalysisSchema = z.strictObject({
   /** CloudWatch metric or composite alarms; any in ALARM is a failed check. */
-  alarms: z.array(resourceName).max(100).default([]),
+  alarms: z._default(z.array(resourceName).check(z.maxLength(100)), []),
   /** What INSUFFICIENT_DATA means: wait (re-check, up to insufficientDataLimit), pass, or fail. */
-  onInsufficientData: z.enum(['wait', 'pass', 'fail']).default('wait'),
+  onInsufficientData: z._default(z.enum(['wait', 'pass', 'fail']), 'wait'),
   /** Re-checks while waiting for data before the check counts as failed. */
-  insufficientDataLimit: z.number().int().min(1).max(100).default(3),
+  insufficientDataLimit: z._default(wholeNumber(1, 100), 3),
   /** Pause between re-checks while waiting for data. */
-  recheckInterval: duration({ min: 1, max: 3600 }).default(30),
+  recheckInterval: z._default(duration({ min: 1, max: 3600 }), 30),
   ...analysisChecksShape,
-}).superRefine(refineCheckNames);
+}).check(z.superRefine(refineCheckNames));
 
 export const ApprovalSchema = z.strictObject({
-  beforeStart: z.boolean().default(false),
-  beforePromotion: z.boolean().default(false),
-  timeout: duration({ min: 60, max: 7 * 86400 }).default(86400),
+  beforeStart: z._default(z.boolean(), false),
+  beforePromotion: z._default(z.boolean(), false),
+  timeout: z._default(duration({ min: 60, max: 7 * 86400 }), 86400),
   /** What an unanswered gate does when it times out. */
-  onTimeout: z.enum(['rollback', 'approve']).default('rollback'),
+  onTimeout: z._default(z.enum(['rollback', 'approve']), 'rollback'),
 });
 
 export const TriggersSchema = z.strictObject({
-  ecrRepository: resourceName.optional(),
+  ecrRepository: z.optional(resourceName),
   /** Tag filters (globs such as `v*` or `release-*`); `latest` and untagged pushes only when listed. */
-  tags: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(128, { error: 'must be at most 128 characters (an ECR tag is)' })
-        .refine((t) => t.startsWith('semver:') || !/[()|{}[\]!+@]/.test(t), { error: 'must be a glob with only * and ? (no extglob, braces or classes), or semver:<range>' }),
-    )
-    .max(20)
-    .optional(),
-  branch: resourceName.optional(),
+  tags: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.minLength(1),
+          z.maxLength(128, { error: 'must be at most 128 characters (an ECR tag is)' }),
+          z.refine((t) => t.startsWith('semver:') || !/[()|{}[\]!+@]/.test(t), { error: 'must be a glob with only * and ? (no extglob, braces or classes), or semver:<range>' }),
+        ),
+      )
+      .check(z.maxLength(20)),
+  ),
+  branch: z.optional(resourceName),
 });
 
 export { NOTIFY_PARAMETER_PREFIX };
 
 const webhookParameter = z
   .string({ error: 'must be a string' })
-  .max(1011)
-  .regex(/^\/canary-controller\/notify\/[A-Za-z0-9_.\-/]+$/, { error: `must be an SSM parameter under ${NOTIFY_PARAMETER_PREFIX}` })
-  .refine((v) => !v.split('/').includes('..'), { error: 'must not contain ".."' });
+  .check(
+    z.maxLength(1011),
+    z.regex(/^\/canary-controller\/notify\/[A-Za-z0-9_.\-/]+$/, { error: `must be an SSM parameter under ${NOTIFY_PARAMETER_PREFIX}` }),
+    z.refine((v) => !v.split('/').includes('..'), { error: 'must not contain ".."' }),
+  );
 
 export const NotifySchema = z.strictObject({
   /** Not supported: rejected so that nobody believes a topic is notified (subscribe to the controller's topic, filter on `spec`). */
-  snsTopicArn: z
-    .never({ error: "is not supported: notifications go to the controller's SNS topic; subscribe to it with a filter policy on the spec attribute" })
-    .optional(),
-  slackWebhookParameter: webhookParameter.optional(),
-  teamsWebhookParameter: webhookParameter.optional(),
+  snsTopicArn: z.optional(
+    z.never({ error: "is not supported: notifications go to the controller's SNS topic; subscribe to it with a filter policy on the spec attribute" }),
+  ),
+  slackWebhookParameter: z.optional(webhookParameter),
+  teamsWebhookParameter: z.optional(webhookParameter),
 });
 
 export const RolloutSpecSchema = z.strictObject({
   name,
-  description: z.string().max(1024).optional(),
+  description: z.optional(z.string().check(z.maxLength(1024))),
   router: RouterSchema,
   target: TargetSchema,
   strategy: StrategySchema,
-  analysis: AnalysisSchema.default({ alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30, ...ANALYSIS_CHECKS_DEFAULTS }),
-  hooks: HooksSchema.optional(),
-  approval: ApprovalSchema.default({ beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' }),
-  triggers: TriggersSchema.optional(),
-  notify: NotifySchema.optional(),
-}).superRefine((spec, ctx) => {
+  analysis: z._default(AnalysisSchema, { alarms: [], onInsufficientData: 'wait', insufficientDataLimit: 3, recheckInterval: 30, ...ANALYSIS_CHECKS_DEFAULTS }),
+  hooks: z.optional(HooksSchema),
+  approval: z._default(ApprovalSchema, { beforeStart: false, beforePromotion: false, timeout: 86400, onTimeout: 'rollback' }),
+  triggers: z.optional(TriggersSchema),
+  notify: z.optional(NotifySchema),
+}).check(z.superRefine((spec, ctx) => {
   if (spec.triggers?.ecrRepository !== undefined && spec.target.ecs === undefined && spec.target.lambda === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -297,7 +295,7 @@ export const RolloutSpecSchema = z.strictObject({
   if (spec.target.lambda !== undefined && spec.router.lambda === undefined) {
     ctx.addIssue({ code: 'custom', path: ['target', 'lambda'], message: "publishes a version of the alias' function: router.lambda is required" });
   }
-});
+}));
 
 /** A spec as written (durations as strings, defaults absent). */
 export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;

@@ -5,28 +5,30 @@ import { formatPath, toIssues } from './issues';
 
 export { formatPath };
 
+/** A schema as the walk below reads it: its definition (zod/mini schemas have no `.element`). */
+type Walked = { def?: { innerType?: unknown; in?: unknown; type?: string; shape?: Record<string, unknown>; element?: unknown } } | undefined;
+
 /** Known keys at a path of the schema, to suggest a fix for a typo. */
 function knownKeys(path: ReadonlyArray<PropertyKey>): string[] {
   let schema: unknown = RolloutSpecSchema;
   for (const key of path) {
-    schema = unwrap(schema);
-    const shape = (schema as { shape?: Record<string, unknown> }).shape;
+    const def = unwrap(schema)?.def;
     if (typeof key === 'number') {
-      schema = (schema as { element?: unknown }).element;
-    } else if (shape) {
-      schema = shape[String(key)];
+      schema = def?.element;
+    } else if (def?.shape) {
+      schema = def.shape[String(key)];
     } else return [];
   }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const shape = unwrap(schema)?.def?.shape;
   return shape ? Object.keys(shape) : [];
 }
 
-function unwrap(schema: unknown): unknown {
-  let s = schema as { def?: { innerType?: unknown; in?: unknown; schema?: unknown; type?: string } } | undefined;
+function unwrap(schema: unknown): Walked {
+  let s = schema as Walked;
   for (let i = 0; i < 10 && s?.def; i++) {
     const next = s.def.innerType ?? (s.def.type === 'pipe' ? s.def.in : undefined);
     if (!next) break;
-    s = next as typeof s;
+    s = next as Walked;
   }
   return s;
 }

@@ -38,8 +38,8 @@ export interface GitHubTriggerDeps extends GitPushDeps {
   log: Log;
 }
 
-// zod/mini (src/shared/zod-mini.ts): the classic API and the spec schema load only when a push
-// changes a spec file; pings, other branches and pushes of other files never build them.
+// zod/mini (src/shared/zod-mini.ts), as is the spec schema, which loads only when a push changes a
+// spec file (a lazy require in spec-files.ts); pings, other branches and other files never build it.
 const PushSchema = z.looseObject({
   ref: z.string({ error: 'ref is missing' }),
   before: z.optional(z.string()),

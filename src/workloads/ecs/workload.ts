@@ -9,7 +9,7 @@ import {
   type RegisterTaskDefinitionRequest,
   type Service,
 } from '@aws-sdk/client-ecs';
-import type { z } from 'zod';
+import type * as z from '../../shared/zod-mini';
 import type { EcsTargetSchema } from '../../spec/schema';
 import { CanaryError, ConfigurationError, ResourceNotFoundError } from '../../shared/errors';
 import type { CanaryDeployment, DeploymentRef, Workload, WorkloadStatus } from '../port';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { z } from 'zod';
+import * as z from '../../../src/shared/zod-mini';
 import { EventBridgeNotifier, SnsNotifier } from '../../../src/approvals/aws-notifiers';
 import { FanOutNotifier, RecordingNotifier } from '../../../src/approvals/notifier';
 import { fetchPoster, ssmSecretReader, WebhookNotifier } from '../../../src/approvals/webhooks';

@@ -229,6 +229,7 @@ notify:
       ['an unknown top-level key', { aproval: {} }, 'aproval: unknown key (did you mean "approval"?)'],
       ['an unknown key without a close match', { colour: 'blue' }, 'colour: unknown key'],
       ['a misspelt analysis key', { analysis: { alarm: ['x'] } }, 'analysis.alarm: unknown key (did you mean "alarms"?)'],
+      ['a misspelt key in a list entry', { analysis: { compare: [{ metric: 'errorRate', maxIncrese: '1%', maxRatio: 2 }] } }, 'analysis.compare[0].maxIncrese: unknown key (did you mean "maxIncrease"?)'],
       ['a bad onTimeout', { approval: { onTimeout: 'never' } }, 'approval.onTimeout: must be one of "rollback", "approve"'],
       ['a bad onInsufficientData', { analysis: { onInsufficientData: 'ignore' } }, 'analysis.onInsufficientData: must be one of "wait", "pass", "fail"'],
       ['a bad approval timeout', { approval: { timeout: 'tomorrow' } }, 'approval.timeout: must be a duration such as 30s, 5m or 24h, got "tomorrow"'],

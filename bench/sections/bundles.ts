@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverlessEsbuildOptions } from '../../test/support/serverless-esbuild';
 import { summarize, type Summary } from '../lib/stats';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -105,27 +106,12 @@ export function measureBundle(zip: string, repetitions: number): BundleFigure {
 }
 
 /**
- * What one handler's bundle is made of: the same esbuild options as serverless.yml (minified,
- * SDK clients external, zod English-only plugin), bytes in the output grouped by package.
+ * What one handler's bundle is made of: serverless.yml's own esbuild options (read from it, as
+ * the packaging tests do), bytes in the output grouped by package.
  */
 export async function bundleComposition(handlerPath: string): Promise<Array<{ source: string; bytes: number }>> {
   const esbuild = (await import('esbuild')) as typeof import('esbuild');
-  const plugins = require(join(ROOT, 'scripts', 'esbuild-plugins.js')) as import('esbuild').Plugin[];
-  const out = await esbuild.build({
-    entryPoints: [join(ROOT, handlerPath)],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    external: ['@aws-sdk/client-*', '@aws-sdk/lib-*'],
-    mainFields: ['module', 'main'],
-    plugins,
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-    absWorkingDir: ROOT,
-  });
+  const out = await esbuild.build({ ...serverlessEsbuildOptions(), entryPoints: [join(ROOT, handlerPath)], metafile: true, write: false });
   const bySource = new Map<string, number>();
   for (const output of Object.values(out.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {

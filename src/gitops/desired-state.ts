@@ -117,7 +117,7 @@ const DESIRED = 'DESIRED';
  * the push time, so a push delivered late never overwrites a newer one.
  */
 export class DynamoDesiredStateStore implements DesiredStateStore {
-  /** `table`: how items reach DynamoDB (default aws-lite, what the functions use). */
+  /** `table`: how items reach DynamoDB (default the lite table, what the functions use). */
   constructor(
     private readonly tableName: string,
     private readonly table: DocumentTable = liteDocumentTable(),
@@ -189,39 +189,39 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
     const expression = [`SET ${sets.join(', ')}`, removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     return this.conditional(`UpdateItem desired state ${state.specName}`, () =>
       this.table.update({
-          TableName: this.tableName,
-          Key: this.key(state.specName),
-          UpdateExpression: expression,
-          // Newer than what is stored, and from the repository that owns the name (if any).
-          ConditionExpression:
-            'attribute_not_exists(pk) OR ((attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt) AND (attribute_not_exists(#repository) OR #repository = :repository))',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
+        TableName: this.tableName,
+        Key: this.key(state.specName),
+        UpdateExpression: expression,
+        // Newer than what is stored, and from the repository that owns the name (if any).
+        ConditionExpression:
+          'attribute_not_exists(pk) OR ((attribute_not_exists(#pushedAt) OR #pushedAt <= :pushedAt) AND (attribute_not_exists(#repository) OR #repository = :repository))',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
     );
   }
 
   async recordImage(specName: string, push: ImagePush): Promise<boolean> {
     return this.conditional(`UpdateItem desired image ${specName}`, () =>
       this.table.update({
-          TableName: this.tableName,
-          Key: this.key(specName),
-          UpdateExpression: 'SET latestRevision = :r, latestImage = :i, imagePushedAt = :t',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(imagePushedAt) OR imagePushedAt <= :t)',
-          ExpressionAttributeValues: { ':r': push.revision, ':i': push.image, ':t': push.pushedAt },
-        }),
+        TableName: this.tableName,
+        Key: this.key(specName),
+        UpdateExpression: 'SET latestRevision = :r, latestImage = :i, imagePushedAt = :t',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(imagePushedAt) OR imagePushedAt <= :t)',
+        ExpressionAttributeValues: { ':r': push.revision, ':i': push.image, ':t': push.pushedAt },
+      }),
     );
   }
 
   async delete(specName: string, pushedAt?: string): Promise<boolean> {
     return this.conditional(`DeleteItem desired state ${specName}`, () =>
       this.table.delete({
-          TableName: this.tableName,
-          Key: this.key(specName),
-          ...(pushedAt !== undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk) OR pushedAt <= :t', ExpressionAttributeValues: { ':t': pushedAt } }
-            : {}),
-        }),
+        TableName: this.tableName,
+        Key: this.key(specName),
+        ...(pushedAt !== undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk) OR pushedAt <= :t', ExpressionAttributeValues: { ':t': pushedAt } }
+          : {}),
+      }),
     );
   }
 
@@ -231,13 +231,13 @@ export class DynamoDesiredStateStore implements DesiredStateStore {
     do {
       const out = await this.send('Query desired states', () =>
         this.table.query({
-            TableName: this.tableName,
-            IndexName: 'recent',
-            KeyConditionExpression: 'gsi2pk = :d',
-            ExpressionAttributeValues: { ':d': DESIRED, ...(filter?.values ?? {}) },
-            ...(filter ? { FilterExpression: filter.expression } : {}),
-            ExclusiveStartKey: start,
-          }),
+          TableName: this.tableName,
+          IndexName: 'recent',
+          KeyConditionExpression: 'gsi2pk = :d',
+          ExpressionAttributeValues: { ':d': DESIRED, ...(filter?.values ?? {}) },
+          ...(filter ? { FilterExpression: filter.expression } : {}),
+          ExclusiveStartKey: start,
+        }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;

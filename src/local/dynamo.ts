@@ -16,7 +16,7 @@ export interface LocalDynamo {
   client: DynamoDBClient;
   /** Where the engine listens (http://127.0.0.1:<port>). */
   endpoint: string;
-  /** The engine as the stores reach it: through aws-lite (what the functions use) or the AWS SDK (canaryctl). */
+  /** The engine as the stores reach it: through the lite table (what the functions use) or the AWS SDK (canaryctl). */
   table(via: TableClient): DocumentTable;
   /** Creates a table with the layout of serverless.yml's RolloutTable (pk/sk, GSIs bySpec and recent). */
   createTable(name: string): Promise<void>;
@@ -24,7 +24,7 @@ export interface LocalDynamo {
 }
 
 /** The two ways the stores reach DynamoDB (src/shared/document-table.ts). */
-export type TableClient = 'aws-lite' | 'sdk';
+export type TableClient = 'lite' | 'sdk';
 
 export async function startDynalite(): Promise<LocalDynamo> {
   // dynalite ships no types.
@@ -44,9 +44,8 @@ export async function startDynalite(): Promise<LocalDynamo> {
   return {
     client,
     endpoint,
-    table: (via) =>
-      via === 'sdk' ? sdkDocumentTable(client) : // No retries, as the SDK client above: a race's outcome must not depend on a retry.
-        liteDocumentTable({ endpoint, region: 'us-east-1', credentials, retries: 0 }),
+    // No retries for either, as the SDK client above: a race's outcome must not depend on a retry.
+    table: (via) => (via === 'sdk' ? sdkDocumentTable(client) : liteDocumentTable({ endpoint, region: 'us-east-1', credentials, retries: 0 })),
     async createTable(name) {
       const gsi = (IndexName: string, hash: string, range: string) => ({
         IndexName,
@@ -76,7 +75,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
   };
 }
 
-/** The local runner's `--store dynamo`: the real DynamoStore, through aws-lite as in the functions, on a fresh in-process engine. */
+/** The local runner's `--store dynamo`: the real DynamoStore, through the lite table as in the functions, on a fresh in-process engine. */
 export async function startLocalDynamoStore(): Promise<{ store: DynamoStore; close(): Promise<void> }> {
   const dynamo = await startDynalite();
   try {
@@ -85,5 +84,5 @@ export async function startLocalDynamoStore(): Promise<{ store: DynamoStore; clo
     await dynamo.close();
     throw error;
   }
-  return { store: new DynamoStore('canary-rollouts-local', dynamo.table('aws-lite')), close: () => dynamo.close() };
+  return { store: new DynamoStore('canary-rollouts-local', dynamo.table('lite')), close: () => dynamo.close() };
 }

@@ -83,9 +83,10 @@ export interface LocalEngineOptions {
   handlers?: Partial<Record<string, LambdaHandler>>;
   /**
    * Called when a bake starts waiting for its token (after the token can be found), e.g. for a
-   * test to end it as an alarm interrupt, the lookout or `canaryctl abort` would.
+   * test to end it as an alarm interrupt, the lookout or `canaryctl abort` would. A promise
+   * returned holds the bake's timeout until it settles (a test that must not race the timeout).
    */
-  onBake?: (bake: { executionArn: string; token: string; step: unknown; weight: unknown }) => void;
+  onBake?: (bake: { executionArn: string; token: string; step: unknown; weight: unknown }) => Promise<unknown> | void;
   definition?: Record<string, unknown>;
 }
 
@@ -215,14 +216,18 @@ export class LocalEngine implements ExecutionControl {
     return new Promise((resolve, reject) => {
       const task: PendingTask = { token, executionArn, state, bake, resolve, reject };
       const scaled = timeoutMs * (this.options.timeScale ?? 1);
-      if (scaled > 0) {
+      const arm = () => {
+        // Not once the task has ended (answered, or dropped with its execution) while held.
+        if (scaled <= 0 || this.pending.get(token) !== task) return;
         task.timer = setTimeout(() => {
           this.pending.delete(token);
           reject(new NamedError('States.Timeout', `${state} timed out`));
         }, scaled);
-      }
+      };
       this.pending.set(token, task);
-      if (state === 'bake') this.options.onBake?.({ executionArn, token, step: bake?.step, weight: bake?.weight });
+      const hold = state === 'bake' ? this.options.onBake?.({ executionArn, token, step: bake?.step, weight: bake?.weight }) : undefined;
+      if (hold) void hold.then(arm, arm);
+      else arm();
     });
   }
 

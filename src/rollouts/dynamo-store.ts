@@ -13,7 +13,7 @@ import { decideTakeover, type IsRunning, type RolloutStore } from './store';
  * - `ALARM#<name>` / `ROLLOUT#<id>`: which running rollouts an alarm interrupts
  */
 export class DynamoStore implements RolloutStore {
-  /** `table`: how items reach DynamoDB (default aws-lite, what the functions use; canaryctl passes the SDK's). */
+  /** `table`: how items reach DynamoDB (default the lite table, what the functions use; canaryctl passes the SDK's). */
   constructor(
     private readonly tableName: string,
     private readonly table: DocumentTable = liteDocumentTable(),
@@ -63,11 +63,11 @@ export class DynamoStore implements RolloutStore {
     try {
       await this.send(`PutItem lock ${key}`, () =>
         this.table.put({
-            TableName: this.tableName,
-            Item: { pk: `LOCK#${key}`, sk: 'LOCK', key, ...holder, acquiredAt: new Date().toISOString() },
-            ConditionExpression: condition,
-            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-          }),
+          TableName: this.tableName,
+          Item: { pk: `LOCK#${key}`, sk: 'LOCK', key, ...holder, acquiredAt: new Date().toISOString() },
+          ConditionExpression: condition,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
       );
       return true;
     } catch (error) {
@@ -81,11 +81,11 @@ export class DynamoStore implements RolloutStore {
       try {
         await this.send(`DeleteItem lock ${key}`, () =>
           this.table.delete({
-              TableName: this.tableName,
-              Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
-              ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
-              ExpressionAttributeValues: { ':me': rolloutId },
-            }),
+            TableName: this.tableName,
+            Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
+            ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
+            ExpressionAttributeValues: { ':me': rolloutId },
+          }),
         );
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -98,15 +98,15 @@ export class DynamoStore implements RolloutStore {
       try {
         await this.send(`UpdateItem lock ${key}`, () =>
           this.table.update({
-              TableName: this.tableName,
-              Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
-              // Re-creates a lock already released (a loud failure after a release must still block the route).
-              UpdateExpression:
-                'SET needsAttention = :r, rolloutId = :me, #key = :key, acquiredAt = if_not_exists(acquiredAt, :now), executionArn = if_not_exists(executionArn, :unknown), specName = if_not_exists(specName, :unknown)',
-              ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
-              ExpressionAttributeNames: { '#key': 'key' },
-              ExpressionAttributeValues: { ':r': reason, ':me': rolloutId, ':key': key, ':now': new Date().toISOString(), ':unknown': 'unknown' },
-            }),
+            TableName: this.tableName,
+            Key: { pk: `LOCK#${key}`, sk: 'LOCK' },
+            // Re-creates a lock already released (a loud failure after a release must still block the route).
+            UpdateExpression:
+              'SET needsAttention = :r, rolloutId = :me, #key = :key, acquiredAt = if_not_exists(acquiredAt, :now), executionArn = if_not_exists(executionArn, :unknown), specName = if_not_exists(specName, :unknown)',
+            ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :me',
+            ExpressionAttributeNames: { '#key': 'key' },
+            ExpressionAttributeValues: { ':r': reason, ':me': rolloutId, ':key': key, ':now': new Date().toISOString(), ':unknown': 'unknown' },
+          }),
         );
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -131,17 +131,17 @@ export class DynamoStore implements RolloutStore {
   async putRollout(record: RolloutRecord): Promise<void> {
     await this.send(`PutItem rollout ${record.rolloutId}`, () =>
       this.table.put({
-          TableName: this.tableName,
-          Item: {
-            pk: `ROLLOUT#${record.rolloutId}`,
-            sk: 'META',
-            gsi1pk: `SPEC#${record.specName}`,
-            gsi1sk: `${record.startedAt}#${record.rolloutId}`,
-            gsi2pk: 'ROLLOUT',
-            gsi2sk: `${record.startedAt}#${record.rolloutId}`,
-            ...record,
-          },
-        }),
+        TableName: this.tableName,
+        Item: {
+          pk: `ROLLOUT#${record.rolloutId}`,
+          sk: 'META',
+          gsi1pk: `SPEC#${record.specName}`,
+          gsi1sk: `${record.startedAt}#${record.rolloutId}`,
+          gsi2pk: 'ROLLOUT',
+          gsi2sk: `${record.startedAt}#${record.rolloutId}`,
+          ...record,
+        },
+      }),
     );
   }
 
@@ -162,13 +162,13 @@ export class DynamoStore implements RolloutStore {
     const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     await this.send(`UpdateItem rollout ${rolloutId}`, () =>
       this.table.update({
-          TableName: this.tableName,
-          Key: { pk: `ROLLOUT#${rolloutId}`, sk: 'META' },
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
+        TableName: this.tableName,
+        Key: { pk: `ROLLOUT#${rolloutId}`, sk: 'META' },
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
     );
   }
 
@@ -183,13 +183,13 @@ export class DynamoStore implements RolloutStore {
     const bySpec = options.specName !== undefined;
     const out = await this.send('Query rollouts', () =>
       this.table.query({
-          TableName: this.tableName,
-          IndexName: bySpec ? 'bySpec' : 'recent',
-          KeyConditionExpression: bySpec ? 'gsi1pk = :p' : 'gsi2pk = :p',
-          ExpressionAttributeValues: { ':p': bySpec ? `SPEC#${options.specName}` : 'ROLLOUT' },
-          ScanIndexForward: false,
-          Limit: options.limit ?? 50,
-        }),
+        TableName: this.tableName,
+        IndexName: bySpec ? 'bySpec' : 'recent',
+        KeyConditionExpression: bySpec ? 'gsi1pk = :p' : 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': bySpec ? `SPEC#${options.specName}` : 'ROLLOUT' },
+        ScanIndexForward: false,
+        Limit: options.limit ?? 50,
+      }),
     );
     return (out.Items ?? []).map((i) => stripKeys<RolloutRecord>(i));
   }
@@ -197,9 +197,9 @@ export class DynamoStore implements RolloutStore {
   async appendEvent(rolloutId: string, event: RolloutEvent): Promise<void> {
     await this.send(`PutItem event ${rolloutId}`, () =>
       this.table.put({
-          TableName: this.tableName,
-          Item: { pk: `ROLLOUT#${rolloutId}`, sk: `EVENT#${event.at}#${randomUUID()}`, ...event },
-        }),
+        TableName: this.tableName,
+        Item: { pk: `ROLLOUT#${rolloutId}`, sk: `EVENT#${event.at}#${randomUUID()}`, ...event },
+      }),
     );
   }
 
@@ -209,11 +209,11 @@ export class DynamoStore implements RolloutStore {
     do {
       const out = await this.send(`Query events ${rolloutId}`, () =>
         this.table.query({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
-            ExpressionAttributeValues: { ':p': `ROLLOUT#${rolloutId}`, ':e': 'EVENT#' },
-            ExclusiveStartKey: start,
-          }),
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+          ExpressionAttributeValues: { ':p': `ROLLOUT#${rolloutId}`, ':e': 'EVENT#' },
+          ExclusiveStartKey: start,
+        }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;

@@ -1,57 +1,73 @@
-import awsLite from '@aws-lite/client';
+import { sign } from 'aws4';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { crc32 } from 'node:zlib';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { dynamoEndpoint, envFlag } from './aws-endpoint';
 import { MARSHALL_OPTIONS, type DocumentTable, type Item } from './document-table';
+import { isTransientAwsError } from './errors';
 
 export interface LiteTableOptions {
   /**
    * A DynamoDB-compatible endpoint (e.g. a local engine, `http://127.0.0.1:8000`). Default: as the
-   * AWS SDK, `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`, then DynamoDB in the region.
+   * AWS SDK, `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`, then DynamoDB in the region
+   * (with `AWS_USE_FIPS_ENDPOINT` / `AWS_USE_DUALSTACK_ENDPOINT`).
    */
   endpoint?: string;
-  /** Default: AWS_REGION. */
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
   region?: string;
-  /** Default: the environment (a Lambda function's role), then the profile files. */
+  /** Default: the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), as Lambda gives a function its role. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Retries of throttled, 5xx and network failures inside one call (backoff with jitter). Default 2: 3 attempts, as the SDK. */
+  /** Retries of throttled, 5xx, garbled and network failures inside one call. Default 2: 3 attempts, as the SDK. */
   retries?: number;
+  /** One attempt's limit, from sending to the whole answer read. Default 5,000 ms (DynamoDB answers in milliseconds). */
+  attemptTimeoutMs?: number;
 }
 
+/** Keep-alive sockets shared by every table of the process (a Lambda reuses them across invocations). */
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
 /**
- * The stores' table through aws-lite (SigV4 by `aws4`, Node's https with keep-alive): what the
- * Lambda functions use. Its module init is a few ms where the SDK's DynamoDB client takes
- * ~110 ms (bench §3), and every function reads or writes the table, so that was most of each cold
- * start. Items are marshalled with `@aws-sdk/util-dynamodb` and the same options as the SDK table.
+ * The stores' table as the Lambda functions reach it: DynamoDB's JSON protocol over Node's https,
+ * signed with SigV4 by `aws4`. The AWS SDK's DynamoDB client was ~110 ms of each function's
+ * ~140 ms cold module init (every function reads the table); this module loads in a few ms.
+ * What the SDK does and the stores rely on is done here too, and tested
+ * (test/unit/shared/document-table-lite.test.ts): the SDK's endpoint rules for every partition,
+ * retries with full-jitter backoff of what `isTransientAwsError` calls transient, a time limit per
+ * attempt, the answer's CRC32 checked, and DynamoDB's error names kept. canaryctl keeps the SDK
+ * (`sdkDocumentTable`): a user's machine needs its whole credential chain.
  */
 export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable {
-  let client: ReturnType<typeof awsLite> | undefined;
-  const connect = () => {
-    const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL || undefined);
-    client ??= awsLite({
-      ...(endpoint ? { endpoint } : {}),
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.credentials ?? {}),
-      retries: options.retries ?? 2,
-      // Raw JSON: the items are unmarshalled here, per field (aws-lite would try the whole answer).
-      responseContentType: 'application/json',
-    }).catch((error: unknown) => {
-      client = undefined;
-      throw error;
-    });
-    return client;
+  const retries = options.retries ?? 2;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
+  let target: { url: URL; region: string } | undefined;
+  // Resolved on first use: a module that constructs a store never fails at import.
+  const resolve = () =>
+    (target ??= (() => {
+      const env = process.env;
+      const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || '');
+      const override = options.endpoint ?? (env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined);
+      const url = new URL(override ?? dynamoEndpoint(region, { fips: envFlag(env.AWS_USE_FIPS_ENDPOINT), dualStack: envFlag(env.AWS_USE_DUALSTACK_ENDPOINT) }));
+      if (!region) throw new Error('no AWS region for DynamoDB: set AWS_REGION (a Lambda function always has it)');
+      return { url, region };
+    })());
+  const credentials = () => {
+    if (options.credentials) return options.credentials;
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = process.env;
+    if (!accessKeyId || !secretAccessKey) throw new Error('no AWS credentials for DynamoDB: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the function role)');
+    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   };
 
   async function call(action: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const aws = await connect();
-    try {
-      const out = await aws({
-        service: 'dynamodb',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${action}` },
-        payload: dropUndefined(payload),
-        awsjson: false,
-      });
-      return (out.payload ?? {}) as Record<string, unknown>;
-    } catch (error) {
-      throw dynamoError(action, error);
+    const body = JSON.stringify(payload);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await attemptOnce(resolve(), credentials(), action, body, attemptTimeoutMs);
+      } catch (error) {
+        if (attempt >= retries || !isTransientAwsError(error)) throw error;
+        // Full jitter on 100 ms × 2^attempt (the SDK's standard retry strategy), at most 20 s.
+        await new Promise((done) => setTimeout(done, Math.random() * Math.min(20_000, 100 * 2 ** attempt)));
+      }
     }
   }
 
@@ -90,36 +106,102 @@ export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable
   };
 }
 
-function dropUndefined(payload: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined));
+/** An error as the SDK names it: `name`, `$metadata.httpStatusCode`, `$retryable` for what the SDK would retry. */
+function awsError(name: string, message: string, status?: number, requestId?: string, retryable = false): Error {
+  const error = new Error(message) as Error & { $metadata: { httpStatusCode?: number; requestId?: string }; $retryable?: object };
+  error.name = name;
+  error.$metadata = { httpStatusCode: status, requestId };
+  if (retryable) error.$retryable = {};
+  return error;
 }
 
-/** The code of a network failure, which aws-lite reports in its message only (Node says "socket hang up" for ECONNRESET). */
-function networkCode(message: string): string {
-  if (/socket hang up/i.test(message)) return 'ECONNRESET';
-  return /\b(E[A-Z_]{3,})\b/.exec(message)?.[1] ?? 'NetworkingError';
+/** One signed POST and its answer: the parsed body, or an error named as DynamoDB (or the network) names it. */
+function attemptOnce(
+  target: { url: URL; region: string },
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  action: string,
+  body: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  const { url, region } = target;
+  const https = url.protocol === 'https:';
+  // undefined keys are dropped by JSON.stringify above; `Host` with its port when not the default.
+  const signed = sign(
+    {
+      host: url.hostname,
+      path: url.pathname || '/',
+      method: 'POST',
+      service: 'dynamodb',
+      region,
+      headers: { Host: url.host, 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `DynamoDB_20120810.${action}` },
+      body,
+    },
+    credentials,
+  );
+  return new Promise((settle, fail) => {
+    let done = false;
+    const finish = (error: Error | undefined, value?: Record<string, unknown>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (error) {
+        req.destroy();
+        fail(error);
+      } else settle(value!);
+    };
+    const request = https ? httpsRequest : httpRequest;
+    const req = request({
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port || undefined,
+      path: signed.path,
+      method: 'POST',
+      headers: signed.headers,
+      agent: https ? agents.https : agents.http,
+    });
+    const timer = setTimeout(() => finish(awsError('TimeoutError', `DynamoDB ${action}: no whole answer within ${timeoutMs} ms`, undefined, undefined, true)), timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => finish(awsError(error.code ?? 'NetworkingError', `DynamoDB ${action}: ${error.message}`, undefined, undefined, true)));
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A connection reset mid-answer: 'aborted' then 'error' (or 'close' without 'end').
+      res.on('error', (error: NodeJS.ErrnoException) => finish(awsError(error.code ?? 'NetworkingError', `DynamoDB ${action}: the answer was cut: ${error.message}`, res.statusCode, undefined, true)));
+      res.on('close', () => {
+        if (!res.complete) finish(awsError('ECONNRESET', `DynamoDB ${action}: the answer was cut`, res.statusCode, undefined, true));
+      });
+      res.on('end', () => finish(...readAnswer(action, res, Buffer.concat(chunks))));
+    });
+    req.end(body);
+  });
 }
 
-/**
- * aws-lite's error as the SDK would name it: `name` is DynamoDB's error type without its namespace
- * (`com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException` → `ConditionalCheckFailedException`),
- * `$metadata.httpStatusCode` set, and a network failure marked retryable, so `classifyAwsError`
- * and the stores' condition checks read it as they read the SDK's.
- */
-export function dynamoError(action: string, error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(`DynamoDB ${action}: ${String(error)}`);
-  const e = error as Error & { __type?: unknown; statusCode?: unknown; headers?: Record<string, string>; rawStack?: unknown };
-  const message = e.message.replace(/^@aws-lite\/client: dynamodb(\.\w+)?: /, '');
-  const type = typeof e.__type === 'string' ? e.__type.split('#').pop() : undefined;
-  const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  if (!type && status === undefined) {
-    // aws-lite tags a failed request (no answer) with the transport's stack; anything else is not DynamoDB's.
-    if (e.rawStack === undefined) return error;
-    const code = networkCode(message);
-    return Object.assign(new Error(`DynamoDB ${action}: ${message}`), { name: code, code, $retryable: {} });
+/** DynamoDB's answer: JSON on 2xx, `{ __type, message }` otherwise; a body that is neither, or fails its CRC32, is a transient fault. */
+function readAnswer(action: string, res: IncomingMessage, raw: Buffer): [Error | undefined, Record<string, unknown>?] {
+  const status = res.statusCode ?? 0;
+  const requestId = header(res, 'x-amzn-requestid');
+  const checksum = header(res, 'x-amz-crc32');
+  if (checksum !== undefined && Number(checksum) !== crc32(raw)) {
+    // The SDK retries a DynamoDB answer whose CRC32 does not match (a corrupted body).
+    return [awsError('CRC32CheckFailed', `DynamoDB ${action}: the answer's CRC32 does not match its x-amz-crc32 header`, status, requestId, true)];
   }
-  const out = new Error(message) as Error & { $metadata: { httpStatusCode?: number; requestId?: string } };
-  out.name = type ?? `DynamoDB${status}`;
-  out.$metadata = { httpStatusCode: status, requestId: e.headers?.['x-amzn-requestid'] };
-  return out;
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+  } catch {
+    parsed = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    if (parsed && typeof parsed === 'object') return [undefined, parsed];
+    return [awsError('InvalidResponse', `DynamoDB ${action}: the answer (HTTP ${status}) is not JSON`, status, requestId, true)];
+  }
+  const type = typeof parsed?.__type === 'string' ? parsed.__type.split('#').pop()! : undefined;
+  const said = parsed?.message ?? parsed?.Message;
+  const message = typeof said === 'string' ? said : `HTTP ${status}${parsed ? '' : ' (not JSON)'}`;
+  // No type: a proxy or a gateway answered (5xx transient by status, as the SDK).
+  return [awsError(type ?? `DynamoDB${status}`, message, status, requestId)];
+}
+
+function header(res: IncomingMessage, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -5,7 +5,7 @@ import { MARSHALL_OPTIONS, type DocumentTable } from './document-table';
 /**
  * The stores' table through the AWS SDK's DocumentClient: canaryctl (the SDK's whole credential
  * chain for a user's profile) and unit tests that mock the SDK with aws-sdk-client-mock. Not for
- * the Lambda functions: loading this client is most of a cold start (they use the aws-lite table).
+ * the Lambda functions: loading this client is most of a cold start (they use the lite table, src/shared/document-table-lite.ts).
  */
 export function sdkDocumentTable(client: DynamoDBClient = new DynamoDBClient({})): DocumentTable {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: MARSHALL_OPTIONS });

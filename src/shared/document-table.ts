@@ -5,8 +5,8 @@ export type Item = Record<string, unknown>;
 
 /**
  * The five DynamoDB item operations the controller's stores use, with native values in and out
- * (the inputs are lib-dynamodb's). Two implementations: `liteDocumentTable` (aws-lite, what the
- * Lambda functions use: its module init is a fraction of the SDK client's, see bench §3) and
+ * (the inputs are lib-dynamodb's). Two implementations: `liteDocumentTable` (DynamoDB's JSON protocol
+ * signed by `aws4`, what the Lambda functions use: its module init is a fraction of the SDK client's, see bench §3) and
  * `sdkDocumentTable` (the AWS SDK, for canaryctl and tests that mock the SDK). Both marshal with
  * `@aws-sdk/util-dynamodb` and the same options, and the DynamoDB engine suite runs the stores on
  * each. Errors keep DynamoDB's names (`ConditionalCheckFailedException`, throttling) so callers

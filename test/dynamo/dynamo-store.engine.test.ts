@@ -9,7 +9,7 @@ import { spec } from '../unit/triggers/support';
 /**
  * The DynamoDB adapters against a real engine (dynalite, in this process): conditional writes
  * are evaluated for real, so locks, takeovers and ordering are proven, not assumed. Every test
- * runs through both ways the stores reach the table: aws-lite (the functions) and the SDK (canaryctl).
+ * runs through both ways the stores reach the table: the lite table (the functions) and the SDK (canaryctl).
  */
 const TABLE = 'canary-rollouts';
 /** Rounds of the 20-Prepare race (the issue asks for 100; RACE_ROUNDS lowers it for a quick look). */
@@ -52,7 +52,7 @@ async function race(attempts: Array<[string, Promise<void>]>): Promise<{ won: st
   };
 }
 
-describe.each<TableClient>(['aws-lite', 'sdk'])('through %s', (client) => {
+describe.each<TableClient>(['lite', 'sdk'])('through %s', (client) => {
 beforeAll(() => {
   via = client;
 });

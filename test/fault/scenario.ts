@@ -85,8 +85,11 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  /** Each bake's time in the spec (default 60: 6 ms of the engine's clock). Longer bakes leave the ender no race with the timeout. */
-  bakeSeconds?: number;
+  /**
+   * The bake to be ended keeps its timeout off until its ender has acted (default: they race, as in
+   * production, where the bake's time may run out first).
+   */
+  holdBakeTimeout?: boolean;
 }
 
 const STEPS = [25, 50, 100];
@@ -147,7 +150,7 @@ function canonical(json: string): string {
 /** The faults of the scenario being run: the shared engine's handlers read it. */
 let current: FaultInjector | undefined;
 /** What the scenario being run does when a bake starts (the shared engine calls it). */
-let onBake: ((bake: { executionArn: string; token: string }) => void) | undefined;
+let onBake: ((bake: { executionArn: string; token: string }) => Promise<unknown> | void) | undefined;
 /** The shared engine's handlers, each through the current schedule's `lambda.<name>` faults. */
 let faultedHandlers: Record<string, LambdaHandler> = {};
 let engine: LocalEngine | undefined;
@@ -228,7 +231,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   configureDeps(deps);
 
   const before = world.state();
-  const spec = { name: 'user-service', ...world.spec, strategy: { steps: STEPS, bake: `${options.bakeSeconds ?? 60}s` }, analysis: { alarms: [ALARM] } };
+  const spec = { name: 'user-service', ...world.spec, strategy: { steps: STEPS, bake: '60s' }, analysis: { alarms: [ALARM] } };
   const executions: LocalExecution[] = [];
   // Ends the chosen bake of the first execution as its ender would, once the bake waits for its token.
   const endings: Array<Promise<unknown>> = [];
@@ -237,7 +240,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   onBake = ({ executionArn, token }) => {
     if (!scenario.bakeEnd || !executionArn.endsWith(`:${run}-1`) || bakes++ !== scenario.bakeEnd.atBake) return;
     const by = scenario.bakeEnd.by;
-    endings.push(new Promise((resolve) => setImmediate(resolve)).then(() => endBake(by, token)));
+    const ending = new Promise((resolve) => setImmediate(resolve)).then(() => endBake(by, token));
+    endings.push(ending);
+    return options.holdBakeTimeout ? ending : undefined;
   };
   const endBake = async (by: BakeEnder, token: string): Promise<void> => {
     if (by === 'alarm') {

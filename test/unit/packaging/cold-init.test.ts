@@ -40,9 +40,9 @@ describe('packaged functions at cold start', () => {
     return JSON.parse(r.stdout) as string[];
   }
 
-  it('load no AWS SDK package at import: the table through aws-lite, every client on first use', () => {
+  it('load no AWS SDK package at import: the table through the lite client, every client on first use', () => {
     // The SDK's DynamoDB client alone was ~110 ms of each function's ~140 ms init (bench §3); every
-    // function reads the table, so it goes through aws-lite. Routers, workloads, alarms, metrics,
+    // function reads the table, so it goes through the lite table (src/shared/document-table-lite.ts). Routers, workloads, alarms, metrics,
     // notifications, secrets and StartExecution load on first use: a deployment never loads the
     // clients of routers it does not use, and a function never those it does not call.
     const loaded = Object.fromEntries(functions.map((fn) => [fn, sdkLoadedAtImport(bundles.get(fn)!.file)]));

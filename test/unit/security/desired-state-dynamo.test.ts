@@ -1,41 +1,18 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AddressInfo } from 'node:net';
 import { DynamoDesiredStateStore, type DesiredSpec } from '../../../src/gitops/desired-state';
-import { liteDocumentTable } from '../../../src/shared/document-table-lite';
+import { startDynalite, type LocalDynamo } from '../../../src/local/dynamo';
 import { parseSpec } from '../../../src/spec';
 import { specInput } from '../../statemachine/harness';
 
 // dynalite: DynamoDB's API on an in-process LevelDB, so the conditional write runs for real.
-const dynalite = require('dynalite') as (opts: { createTableMs: number }) => import('node:http').Server;
-
 describe('DynamoDesiredStateStore against a real DynamoDB engine', () => {
-  const server = dynalite({ createTableMs: 0 });
-  let client: DynamoDBClient;
-  let endpoint: string;
+  let dynamo: LocalDynamo;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    endpoint = `http://127.0.0.1:${port}`;
-    client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'rollouts',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    dynamo = await startDynalite();
+    await dynamo.createTable('rollouts');
   });
   afterAll(async () => {
-    client.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await dynamo?.close();
   });
 
   const synced = (repository: string, canary: string, pushedAt: string): DesiredSpec => ({
@@ -52,8 +29,8 @@ describe('DynamoDesiredStateStore against a real DynamoDB engine', () => {
   });
 
   it('refuses a later push of the same name from another repository, and accepts the owner', async () => {
-    // Through aws-lite, as the triggers write it.
-    const store = new DynamoDesiredStateStore('rollouts', liteDocumentTable({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
+    // Through the lite table, as the triggers write it.
+    const store = new DynamoDesiredStateStore('rollouts', dynamo.table('lite'));
 
     expect(await store.put(synced('acme/platform-config', 'user-service-v2', '2026-03-01T08:00:00Z'))).toBe(true);
     expect(await store.put(synced('mallory/fork', 'evil-node', '2026-03-01T09:00:00Z'))).toBe(false);

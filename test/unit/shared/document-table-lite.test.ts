@@ -1,16 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { DynamoStore } from '../../../src/rollouts/dynamo-store';
+import { dynamoEndpoint } from '../../../src/shared/aws-endpoint';
 import { liteDocumentTable } from '../../../src/shared/document-table-lite';
 import { isTransientAwsError, TransientError } from '../../../src/shared/errors';
 
 /**
- * The aws-lite table's wire behaviour against a scripted DynamoDB endpoint on 127.0.0.1: what it
+ * The lite table's wire behaviour against a scripted DynamoDB endpoint on 127.0.0.1: what it
  * sends, how it reads answers, and how DynamoDB's errors reach the stores (names as the SDK's,
  * throttling and 5xx retried then transient, a failed condition not retried). The real engine
  * suite (test/dynamo) proves the conditional writes themselves.
  */
-type Answer = { status: number; body?: unknown } | 'hang-up';
+/** A scripted answer: JSON (`body`), raw text with a content type, cut mid-body, never given, or the connection dropped. */
+type Answer = { status: number; body?: unknown; raw?: string; contentType?: string; crc32?: string } | 'hang-up' | 'cut-mid-body' | 'silent';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, sessionToken: 'session-token-example' };
@@ -27,12 +30,25 @@ beforeAll(async () => {
     req.on('end', () => {
       requests.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> });
       const answer = answers.shift() ?? { status: 200, body: {} };
+      if (answer === 'silent') return;
       if (answer === 'hang-up') {
         req.socket.destroy();
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `req-${requests.length}` });
-      res.end(JSON.stringify(answer.body ?? {}));
+      if (answer === 'cut-mid-body') {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': '400' });
+        res.write('{"Item":{"pk":{"S":"a"}');
+        setImmediate(() => req.socket.destroy());
+        return;
+      }
+      const text = answer.raw ?? JSON.stringify(answer.body ?? {});
+      res.writeHead(answer.status, {
+        'content-type': answer.contentType ?? 'application/x-amz-json-1.0',
+        'x-amzn-requestid': `req-${requests.length}`,
+        // DynamoDB's checksum of the body, as dynalite and DynamoDB send it.
+        'x-amz-crc32': answer.crc32 ?? String(crc32(Buffer.from(text))),
+      });
+      res.end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -144,6 +160,7 @@ describe('liteDocumentTable', () => {
 
     expect(error.name).toBe('ECONNRESET');
     expect(error.message).toBe('DynamoDB UpdateItem: socket hang up');
+    expect(requests).toHaveLength(1);
     expect(isTransientAwsError(error)).toBe(true);
     expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(SECRET);
   });
@@ -160,5 +177,106 @@ describe('liteDocumentTable', () => {
 
     expect(error.name).toBe('ECONNREFUSED');
     expect(isTransientAwsError(error)).toBe(true);
+  });
+
+  it("retries a gateway's non-JSON 5xx and reports it, by its status, as transient when it persists", async () => {
+    answers = [{ status: 502, raw: '<html>Bad Gateway</html>', contentType: 'text/html' }, { status: 502, raw: '<html>Bad Gateway</html>', contentType: 'text/html' }];
+
+    const error = await table(1).get({ TableName: 't', Key: { pk: 'a' } }).catch((e: unknown) => e);
+
+    expect(requests).toHaveLength(2);
+    expect(error).toMatchObject({ name: 'DynamoDB502', message: 'HTTP 502 (not JSON)', $metadata: { httpStatusCode: 502 } });
+    expect(isTransientAwsError(error)).toBe(true);
+  });
+
+  it('treats a 200 whose body is not JSON, or fails its CRC32, as a transient fault and retries it', async () => {
+    answers = [{ status: 200, raw: '<html>captive portal</html>', contentType: 'text/html' }, { status: 200, body: { Item: { pk: { S: 'a' } } }, crc32: '12345' }, { status: 200, body: { Item: { pk: { S: 'a' } } } }];
+
+    const found = await table(2).get({ TableName: 't', Key: { pk: 'a' } });
+    answers = [{ status: 200, body: {}, crc32: '1' }];
+    const corrupted = await table(0).get({ TableName: 't', Key: { pk: 'a' } }).catch((e: unknown) => e);
+
+    expect(found).toEqual({ Item: { pk: 'a' } });
+    expect(requests).toHaveLength(4);
+    expect(corrupted).toMatchObject({ name: 'CRC32CheckFailed' });
+    expect(isTransientAwsError(corrupted)).toBe(true);
+  });
+
+  it('reports an answer cut mid-body as a transient network error instead of waiting forever', async () => {
+    answers = ['cut-mid-body'];
+
+    const error = await table(0).get({ TableName: 't', Key: { pk: 'a' } }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'ECONNRESET' });
+    expect(isTransientAwsError(error)).toBe(true);
+  });
+
+  it('gives up an attempt that gets no answer within its limit, as a transient TimeoutError', async () => {
+    answers = ['silent'];
+
+    const error = await liteDocumentTable({ endpoint, region: 'eu-west-1', credentials, retries: 0, attemptTimeoutMs: 50 })
+      .get({ TableName: 't', Key: { pk: 'a' } })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'TimeoutError', message: 'DynamoDB GetItem: no whole answer within 50 ms' });
+    expect(isTransientAwsError(error)).toBe(true);
+  });
+});
+
+describe('liteDocumentTable in a Lambda environment', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('signs with the role credentials and region Lambda puts in the environment, and honours AWS_ENDPOINT_URL_DYNAMODB', async () => {
+    Object.assign(process.env, {
+      AWS_REGION: 'ca-west-1',
+      AWS_ACCESS_KEY_ID: 'ASIAENVIRONMENTKEY00',
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_SESSION_TOKEN: 'role-session-token',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    });
+
+    await liteDocumentTable().get({ TableName: 't', Key: { pk: 'a' } });
+
+    expect(requests[0]!.headers.authorization).toMatch(/Credential=ASIAENVIRONMENTKEY00\/\d{8}\/ca-west-1\/dynamodb\/aws4_request/);
+    expect(requests[0]!.headers['x-amz-security-token']).toBe('role-session-token');
+  });
+
+  it('names what is missing when the environment has no credentials or no region', async () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_REGION = 'eu-west-1';
+    await expect(liteDocumentTable().get({ TableName: 't', Key: { pk: 'a' } })).rejects.toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set/);
+
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    await expect(liteDocumentTable({ credentials }).get({ TableName: 't', Key: { pk: 'a' } })).rejects.toThrow(/no AWS region/);
+    expect(requests).toHaveLength(0);
+  });
+});
+
+describe('dynamoEndpoint (botocore endpoint-rule-set-1.json and partitions.json)', () => {
+  it.each([
+    ['us-east-1', {}, 'https://dynamodb.us-east-1.amazonaws.com'],
+    ['ca-west-1', {}, 'https://dynamodb.ca-west-1.amazonaws.com'],
+    ['ap-southeast-7', {}, 'https://dynamodb.ap-southeast-7.amazonaws.com'],
+    ['mx-central-1', {}, 'https://dynamodb.mx-central-1.amazonaws.com'],
+    ['cn-north-1', {}, 'https://dynamodb.cn-north-1.amazonaws.com.cn'],
+    ['eusc-de-east-1', {}, 'https://dynamodb.eusc-de-east-1.amazonaws.eu'],
+    ['us-iso-east-1', {}, 'https://dynamodb.us-iso-east-1.c2s.ic.gov'],
+    ['eu-west-1', { fips: true }, 'https://dynamodb-fips.eu-west-1.amazonaws.com'],
+    ['us-gov-west-1', { fips: true }, 'https://dynamodb.us-gov-west-1.amazonaws.com'],
+    ['us-gov-west-1', { fips: true, dualStack: true }, 'https://dynamodb-fips.us-gov-west-1.api.aws'],
+    ['eu-west-1', { dualStack: true }, 'https://dynamodb.eu-west-1.api.aws'],
+    ['cn-northwest-1', { dualStack: true }, 'https://dynamodb.cn-northwest-1.api.amazonwebservices.com.cn'],
+    ['local', {}, 'http://localhost:8000'],
+  ])('%s %j → %s', (region, variants, expected) => {
+    expect(dynamoEndpoint(region, variants)).toBe(expected);
+  });
+
+  it('refuses no region', () => {
+    expect(() => dynamoEndpoint('')).toThrow(/no AWS region/);
   });
 });

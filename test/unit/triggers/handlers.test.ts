@@ -20,7 +20,7 @@ const context = { functionName: 'trigger', awsRequestId: 'req-1', invokedFunctio
 let dynamo: LocalDynamo;
 
 beforeAll(async () => {
-  // The triggers read the desired state through their own table (aws-lite): a real engine answers it.
+  // The triggers read the desired state through their own table (the lite table): a real engine answers it.
   dynamo = await startDynalite();
   await dynamo.createTable('canary-table');
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDLOCAL', AWS_SECRET_ACCESS_KEY: 'local' });

@@ -1,0 +1,49 @@
+/**
+ * AWS partitions as botocore's `partitions.json` describes them (region pattern, DNS suffixes), for
+ * the one client we sign ourselves (src/shared/document-table-lite.ts). The first match wins; a
+ * region that matches none is in `aws`, as the SDK's `aws.partition` answers.
+ */
+const PARTITIONS = [
+  { name: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws' },
+  { name: 'aws-cn', regions: /^cn-\w+-\d+$/, dnsSuffix: 'amazonaws.com.cn', dualStackDnsSuffix: 'api.amazonwebservices.com.cn' },
+  { name: 'aws-eusc', regions: /^eusc-(de)-\w+-\d+$/, dnsSuffix: 'amazonaws.eu', dualStackDnsSuffix: 'api.amazonwebservices.eu' },
+  { name: 'aws-iso', regions: /^us-iso-\w+-\d+$/, dnsSuffix: 'c2s.ic.gov', dualStackDnsSuffix: 'api.aws.ic.gov' },
+  { name: 'aws-iso-b', regions: /^us-isob-\w+-\d+$/, dnsSuffix: 'sc2s.sgov.gov', dualStackDnsSuffix: 'api.aws.scloud' },
+  { name: 'aws-iso-e', regions: /^eu-isoe-\w+-\d+$/, dnsSuffix: 'cloud.adc-e.uk', dualStackDnsSuffix: 'api.cloud-aws.adc-e.uk' },
+  { name: 'aws-iso-f', regions: /^us-isof-\w+-\d+$/, dnsSuffix: 'csp.hci.ic.gov', dualStackDnsSuffix: 'api.aws.hci.ic.gov' },
+  { name: 'aws-us-gov', regions: /^us-gov-\w+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws' },
+] as const;
+
+/** The partition of a region (`aws` for one no pattern knows, as the SDK). */
+export function partitionOf(region: string): (typeof PARTITIONS)[number] {
+  // `aws` is listed first but its pattern would also take `us-gov-…`/`us-iso-…`: the specific ones win.
+  return PARTITIONS.slice(1).find((p) => p.regions.test(region)) ?? PARTITIONS[0];
+}
+
+/** The endpoint variants the SDK reads from the environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT). */
+export interface EndpointVariants {
+  fips?: boolean;
+  dualStack?: boolean;
+}
+
+/**
+ * DynamoDB's endpoint for a region, by the rules of botocore's `dynamodb` endpoint-rule-set-1.json
+ * (account-ID endpoints aside: a Lambda's credentials carry no account ID): FIPS is `dynamodb-fips`
+ * except in GovCloud, whose endpoints already are; dual-stack uses the partition's dual-stack suffix.
+ */
+export function dynamoEndpoint(region: string, variants: EndpointVariants = {}): string {
+  if (!region) throw new Error('no AWS region: set AWS_REGION (a Lambda function always has it)');
+  if (region === 'local') {
+    if (variants.fips || variants.dualStack) throw new Error('Invalid Configuration: FIPS and Dualstack are not supported with the local endpoint');
+    return 'http://localhost:8000';
+  }
+  const p = partitionOf(region);
+  const suffix = variants.dualStack ? p.dualStackDnsSuffix : p.dnsSuffix;
+  const fips = variants.fips && !(p.name === 'aws-us-gov' && !variants.dualStack);
+  return `https://dynamodb${fips ? '-fips' : ''}.${region}.${suffix}`;
+}
+
+/** `true`/`false` environment flags as the SDK reads them. */
+export function envFlag(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}

@@ -43,7 +43,10 @@ export function dynamoEndpoint(region: string, variants: EndpointVariants = {}):
   return `https://dynamodb${fips ? '-fips' : ''}.${region}.${suffix}`;
 }
 
-/** `true`/`false` environment flags as the SDK reads them. */
-export function envFlag(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'true';
+/** A `true`/`false` environment flag as the SDK reads it: unset is false; any other value is refused, naming the variable. */
+export function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return false;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`${name} must be "true" or "false" (it is ${JSON.stringify(value)})`);
 }

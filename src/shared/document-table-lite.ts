@@ -18,7 +18,11 @@ export interface LiteTableOptions {
   region?: string;
   /** Default: the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), as Lambda gives a function its role. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Retries of throttled, 5xx, garbled and network failures inside one call. Default 2: 3 attempts, as the SDK. */
+  /**
+   * Retries of throttled, 5xx, garbled and network failures inside one call. Default 3 (4
+   * attempts, the SDK's default for DynamoDB); full jitter on 100 ms × 2^n, on 1 s × 2^n after a
+   * throttle (the SDK's throttling delay), at most 20 s.
+   */
   retries?: number;
   /** One attempt's limit, from sending to the whole answer read. Default 5,000 ms (DynamoDB answers in milliseconds). */
   attemptTimeoutMs?: number;
@@ -38,19 +42,11 @@ const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent
  * (`sdkDocumentTable`): a user's machine needs its whole credential chain.
  */
 export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable {
-  const retries = options.retries ?? 2;
+  const retries = options.retries ?? 3;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
-  let target: { url: URL; region: string } | undefined;
+  let target: TableTarget | undefined;
   // Resolved on first use: a module that constructs a store never fails at import.
-  const resolve = () =>
-    (target ??= (() => {
-      const env = process.env;
-      const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || '');
-      const override = options.endpoint ?? (env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined);
-      const url = new URL(override ?? dynamoEndpoint(region, { fips: envFlag(env.AWS_USE_FIPS_ENDPOINT), dualStack: envFlag(env.AWS_USE_DUALSTACK_ENDPOINT) }));
-      if (!region) throw new Error('no AWS region for DynamoDB: set AWS_REGION (a Lambda function always has it)');
-      return { url, region };
-    })());
+  const resolve = () => (target ??= tableTarget(options, process.env));
   const credentials = () => {
     if (options.credentials) return options.credentials;
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = process.env;
@@ -65,8 +61,9 @@ export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable
         return await attemptOnce(resolve(), credentials(), action, body, attemptTimeoutMs);
       } catch (error) {
         if (attempt >= retries || !isTransientAwsError(error)) throw error;
-        // Full jitter on 100 ms × 2^attempt (the SDK's standard retry strategy), at most 20 s.
-        await new Promise((done) => setTimeout(done, Math.random() * Math.min(20_000, 100 * 2 ** attempt)));
+        // Full jitter (the SDK's standard retry strategy): a throttle backs off ten times longer.
+        const base = isThrottle(error) ? 1000 : 100;
+        await new Promise((done) => setTimeout(done, Math.random() * Math.min(20_000, base * 2 ** attempt)));
       }
     }
   }
@@ -106,6 +103,39 @@ export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable
   };
 }
 
+/** Where the table's requests go, and the region they are signed for. */
+export interface TableTarget {
+  url: URL;
+  region: string;
+}
+
+/**
+ * The endpoint and signing region, as the SDK resolves them: the option, else
+ * `AWS_ENDPOINT_URL_DYNAMODB` then `AWS_ENDPOINT_URL` (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`),
+ * else DynamoDB's endpoint for the region with `AWS_USE_FIPS_ENDPOINT` / `AWS_USE_DUALSTACK_ENDPOINT`
+ * (which a custom endpoint refuses, as the rule set does). Region `local` is DynamoDB Local, signed
+ * for us-east-1 as the SDK signs it (DynamoDB Local keeps one database per key and region).
+ */
+export function tableTarget(options: Pick<LiteTableOptions, 'endpoint' | 'region'>, env: NodeJS.ProcessEnv): TableTarget {
+  const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || '');
+  if (!region) throw new Error('no AWS region for DynamoDB: set AWS_REGION (a Lambda function always has it)');
+  const variants = { fips: envFlag(env, 'AWS_USE_FIPS_ENDPOINT'), dualStack: envFlag(env, 'AWS_USE_DUALSTACK_ENDPOINT') };
+  const configured = envFlag(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') ? undefined : env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined;
+  const override = options.endpoint ?? configured;
+  if (override && (variants.fips || variants.dualStack)) throw new Error('Invalid Configuration: FIPS and Dualstack are not supported with a custom DynamoDB endpoint');
+  return { url: new URL(override ?? dynamoEndpoint(region, variants)), region: region === 'local' ? 'us-east-1' : region };
+}
+
+const THROTTLE = /Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded|LimitExceeded/;
+
+function isThrottle(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return THROTTLE.test(e.name ?? '') || e.$metadata?.httpStatusCode === 429;
+}
+
+/** Socket failures worth another attempt (the SDK's list); a TLS or protocol error is a configuration fault, not retried. */
+const RETRYABLE_SOCKET = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
 /** An error as the SDK names it: `name`, `$metadata.httpStatusCode`, `$retryable` for what the SDK would retry. */
 function awsError(name: string, message: string, status?: number, requestId?: string, retryable = false): Error {
   const error = new Error(message) as Error & { $metadata: { httpStatusCode?: number; requestId?: string }; $retryable?: object };
@@ -117,7 +147,7 @@ function awsError(name: string, message: string, status?: number, requestId?: st
 
 /** One signed POST and its answer: the parsed body, or an error named as DynamoDB (or the network) names it. */
 function attemptOnce(
-  target: { url: URL; region: string },
+  target: TableTarget,
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
   action: string,
   body: string,
@@ -125,10 +155,12 @@ function attemptOnce(
 ): Promise<Record<string, unknown>> {
   const { url, region } = target;
   const https = url.protocol === 'https:';
+  // `[::1]` in a URL, `::1` to connect to.
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   // undefined keys are dropped by JSON.stringify above; `Host` with its port when not the default.
   const signed = sign(
     {
-      host: url.hostname,
+      host: hostname,
       path: url.pathname || '/',
       method: 'POST',
       service: 'dynamodb',
@@ -152,7 +184,7 @@ function attemptOnce(
     const request = https ? httpsRequest : httpRequest;
     const req = request({
       protocol: url.protocol,
-      hostname: url.hostname,
+      hostname,
       port: url.port || undefined,
       path: signed.path,
       method: 'POST',
@@ -160,7 +192,9 @@ function attemptOnce(
       agent: https ? agents.https : agents.http,
     });
     const timer = setTimeout(() => finish(awsError('TimeoutError', `DynamoDB ${action}: no whole answer within ${timeoutMs} ms`, undefined, undefined, true)), timeoutMs);
-    req.on('error', (error: NodeJS.ErrnoException) => finish(awsError(error.code ?? 'NetworkingError', `DynamoDB ${action}: ${error.message}`, undefined, undefined, true)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      finish(awsError(error.code ?? 'NetworkingError', `DynamoDB ${action}: ${error.message}`, undefined, undefined, RETRYABLE_SOCKET.has(error.code ?? ''))),
+    );
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -181,7 +215,7 @@ function readAnswer(action: string, res: IncomingMessage, raw: Buffer): [Error |
   const requestId = header(res, 'x-amzn-requestid');
   const checksum = header(res, 'x-amz-crc32');
   if (checksum !== undefined && Number(checksum) !== crc32(raw)) {
-    // The SDK retries a DynamoDB answer whose CRC32 does not match (a corrupted body).
+    // DynamoDB signs its answers' bodies with CRC32 (botocore and the v2 SDK check it; v3 does not): a mismatch is a corrupted body, worth another attempt.
     return [awsError('CRC32CheckFailed', `DynamoDB ${action}: the answer's CRC32 does not match its x-amz-crc32 header`, status, requestId, true)];
   }
   let parsed: Record<string, unknown> | undefined;
@@ -194,7 +228,9 @@ function readAnswer(action: string, res: IncomingMessage, raw: Buffer): [Error |
     if (parsed && typeof parsed === 'object') return [undefined, parsed];
     return [awsError('InvalidResponse', `DynamoDB ${action}: the answer (HTTP ${status}) is not JSON`, status, requestId, true)];
   }
-  const type = typeof parsed?.__type === 'string' ? parsed.__type.split('#').pop()! : undefined;
+  // The type as the SDK reads it: the x-amzn-errortype header, else `__type` or `code`; namespace (`…#`) and suffix (`:…`) cut.
+  const rawType = header(res, 'x-amzn-errortype') ?? [parsed?.__type, parsed?.code].find((t) => typeof t === 'string');
+  const type = typeof rawType === 'string' && rawType ? rawType.split(':')[0]!.split('#').pop() || undefined : undefined;
   const said = parsed?.message ?? parsed?.Message;
   const message = typeof said === 'string' ? said : `HTTP ${status}${parsed ? '' : ' (not JSON)'}`;
   // No type: a proxy or a gateway answered (5xx transient by status, as the SDK).

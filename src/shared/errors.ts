@@ -77,7 +77,8 @@ export function isTransientAwsError(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   if (code && THROTTLING.has(code)) return true;
   if ((error as { $retryable?: unknown }).$retryable) return true;
-  return meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500;
+  // 429: a throttle answered without a type (a proxy, a gateway), which the SDK retries too.
+  return meta?.httpStatusCode !== undefined && (meta.httpStatusCode >= 500 || meta.httpStatusCode === 429);
 }
 
 /** Wraps transient SDK errors into TransientError (keeping the cause); returns anything else unchanged. */

@@ -2,8 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { DynamoStore } from '../../../src/rollouts/dynamo-store';
+import { createServer as createTcpServer } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { dynamoEndpoint } from '../../../src/shared/aws-endpoint';
-import { liteDocumentTable } from '../../../src/shared/document-table-lite';
+import { liteDocumentTable, tableTarget } from '../../../src/shared/document-table-lite';
 import { isTransientAwsError, TransientError } from '../../../src/shared/errors';
 
 /**
@@ -13,7 +16,7 @@ import { isTransientAwsError, TransientError } from '../../../src/shared/errors'
  * suite (test/dynamo) proves the conditional writes themselves.
  */
 /** A scripted answer: JSON (`body`), raw text with a content type, cut mid-body, never given, or the connection dropped. */
-type Answer = { status: number; body?: unknown; raw?: string; contentType?: string; crc32?: string } | 'hang-up' | 'cut-mid-body' | 'silent';
+type Answer = { status: number; body?: unknown; raw?: string; contentType?: string; crc32?: string; errorType?: string } | 'hang-up' | 'cut-mid-body' | 'silent';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, sessionToken: 'session-token-example' };
@@ -21,14 +24,14 @@ const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECR
 let server: Server;
 let endpoint: string;
 let answers: Answer[];
-let requests: Array<{ headers: IncomingMessage['headers']; body: Record<string, unknown> }>;
+let requests: Array<{ headers: IncomingMessage['headers']; body: Record<string, unknown>; raw: string; path: string }>;
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> });
+      requests.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>, raw: Buffer.concat(chunks).toString(), path: req.url ?? '' });
       const answer = answers.shift() ?? { status: 200, body: {} };
       if (answer === 'silent') return;
       if (answer === 'hang-up') {
@@ -47,6 +50,7 @@ beforeAll(async () => {
         'x-amzn-requestid': `req-${requests.length}`,
         // DynamoDB's checksum of the body, as dynalite and DynamoDB send it.
         'x-amz-crc32': answer.crc32 ?? String(crc32(Buffer.from(text))),
+        ...(answer.errorType ? { 'x-amzn-errortype': answer.errorType } : {}),
       });
       res.end(text);
     });
@@ -162,10 +166,11 @@ describe('liteDocumentTable', () => {
     expect(error.message).toBe('DynamoDB UpdateItem: socket hang up');
     expect(requests).toHaveLength(1);
     expect(isTransientAwsError(error)).toBe(true);
-    expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(SECRET);
+    // The session token is sent with every request: it must not come back in what is logged.
+    expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(credentials.sessionToken);
   });
 
-  it('reports an endpoint that refuses connections as transient, after retrying it', async () => {
+  it('reports an endpoint that refuses connections as transient', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
@@ -220,6 +225,102 @@ describe('liteDocumentTable', () => {
 
     expect(error).toMatchObject({ name: 'TimeoutError', message: 'DynamoDB GetItem: no whole answer within 50 ms' });
     expect(isTransientAwsError(error)).toBe(true);
+  });
+
+  it('signs as the AWS SDK does: the same Authorization for the same request, time and credentials', async () => {
+    await table().get({ TableName: 't', Key: { pk: 'é' }, ConsistentRead: true });
+    const [request] = requests;
+    const amzDate = String(request!.headers['x-amz-date']);
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(String(request!.headers.authorization))![1]!.split(';');
+    const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(request!.headers[h])]));
+    const at = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signer = new SignatureV4({ service: 'dynamodb', region: 'eu-west-1', credentials, sha256: Sha256, applyChecksum: false });
+
+    const expected = await signer.sign(
+      { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: Number(new URL(endpoint).port), path: request!.path, headers, body: request!.raw },
+      { signingDate: at },
+    );
+
+    expect(request!.headers.authorization).toBe(expected.headers.authorization);
+  });
+
+  it('treats a 429 without a type as a throttle, and reads the type from x-amzn-errortype or a suffixed __type', async () => {
+    answers = [{ status: 429, raw: 'Too Many Requests', contentType: 'text/plain' }, { status: 400, body: { message: 'bad key' }, errorType: 'ValidationException:http://internal.amazon.com/coral/' }];
+
+    const validation = await table(1).get({ TableName: 't', Key: { pk: 'a' } }).catch((e: unknown) => e);
+    answers = [{ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException:extra', message: 'Requested resource not found' } }];
+    const missing = await table(0).get({ TableName: 't', Key: { pk: 'a' } }).catch((e: unknown) => e);
+
+    expect(requests).toHaveLength(3);
+    expect(validation).toMatchObject({ name: 'ValidationException', message: 'bad key' });
+    expect(missing).toMatchObject({ name: 'ResourceNotFoundException', message: 'Requested resource not found' });
+    expect(isTransientAwsError(missing)).toBe(false);
+  });
+
+  it('does not retry a 4xx a gateway answered in HTML', async () => {
+    answers = [{ status: 413, raw: '<html>Request Entity Too Large</html>', contentType: 'text/html' }];
+
+    const error = await table().put({ TableName: 't', Item: { pk: 'a' } }).catch((e: unknown) => e);
+
+    expect(requests).toHaveLength(1);
+    expect(error).toMatchObject({ name: 'DynamoDB413', $metadata: { httpStatusCode: 413 } });
+    expect(isTransientAwsError(error)).toBe(false);
+  });
+
+  it('does not retry an answer that is not HTTP (a configuration fault, not a passing one)', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const junk = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.end('NOT-HTTP garbage\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
+    const port = (junk.address() as AddressInfo).port;
+
+    const error = await liteDocumentTable({ endpoint: `http://127.0.0.1:${port}`, region: 'eu-west-1', credentials })
+      .get({ TableName: 't', Key: { pk: 'a' } })
+      .catch((e: unknown) => e);
+    const connections = sockets.length;
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => junk.close(() => resolve()));
+
+    expect((error as Error).name).toMatch(/^HPE_/);
+    expect(isTransientAwsError(error)).toBe(false);
+    expect(connections).toBe(1);
+  });
+
+  it('reaches an IPv6 endpoint', async () => {
+    const v6 = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const port = (v6.address() as AddressInfo).port;
+
+    const out = await liteDocumentTable({ endpoint: `http://[::1]:${port}`, region: 'eu-west-1', credentials, retries: 0 }).get({ TableName: 't', Key: { pk: 'a' } });
+    v6.closeAllConnections();
+    await new Promise<void>((resolve) => v6.close(() => resolve()));
+
+    expect(out).toEqual({});
+  });
+});
+
+describe('tableTarget: where the table sends its requests, as the SDK resolves it', () => {
+  it('is DynamoDB in the region, with FIPS and dual-stack from the environment', () => {
+    expect(tableTarget({}, { AWS_REGION: 'ca-west-1' })).toEqual({ url: new URL('https://dynamodb.ca-west-1.amazonaws.com'), region: 'ca-west-1' });
+    expect(tableTarget({}, { AWS_DEFAULT_REGION: 'cn-north-1', AWS_USE_DUALSTACK_ENDPOINT: 'true' }).url.href).toBe('https://dynamodb.cn-north-1.api.amazonwebservices.com.cn/');
+    expect(tableTarget({}, { AWS_REGION: 'us-east-1', AWS_USE_FIPS_ENDPOINT: 'true' }).url.href).toBe('https://dynamodb-fips.us-east-1.amazonaws.com/');
+  });
+
+  it('takes the configured endpoint URLs unless told to ignore them, and signs DynamoDB Local for us-east-1', () => {
+    expect(tableTarget({}, { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://10.0.0.1:8000', AWS_ENDPOINT_URL_DYNAMODB: 'http://10.0.0.2:8000' }).url.href).toBe('http://10.0.0.2:8000/');
+    expect(tableTarget({}, { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://10.0.0.1:8000' }).url.href).toBe('http://10.0.0.1:8000/');
+    expect(tableTarget({}, { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: 'http://10.0.0.2:8000', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).url.href).toBe('https://dynamodb.eu-west-1.amazonaws.com/');
+    expect(tableTarget({}, { AWS_REGION: 'local' })).toEqual({ url: new URL('http://localhost:8000'), region: 'us-east-1' });
+  });
+
+  it('refuses FIPS or dual-stack with a custom endpoint, and a flag that is not true or false, naming it', () => {
+    expect(() => tableTarget({ endpoint: 'http://10.0.0.2:8000' }, { AWS_REGION: 'eu-west-1', AWS_USE_FIPS_ENDPOINT: 'true' })).toThrow(/FIPS and Dualstack are not supported with a custom DynamoDB endpoint/);
+    expect(() => tableTarget({}, { AWS_REGION: 'eu-west-1', AWS_USE_FIPS_ENDPOINT: 'yes' })).toThrow('AWS_USE_FIPS_ENDPOINT must be "true" or "false" (it is "yes")');
   });
 });
 

@@ -188,7 +188,7 @@ function renderBundles(b: NonNullable<BenchReport['bundles']>): string[] {
   const out = ['## 3. Lambda bundle size and cold module init', ''];
   out.push(
     `Reproduce: ${CMD('bundles')}. Runs \`npm run package\` (\`node scripts/package.js\`, ${(b.packageMs / 1000).toFixed(0)} s), reads .serverless/*.zip, extracts the handler file and \`require()\`s it in fresh \`node\` processes (module init only, not the Lambda runtime's own start); ` +
-      'the AWS SDK clients are external in the bundle (the Lambda runtime provides them) and resolve from the project\'s node_modules through NODE_PATH; DynamoDB, which every function uses, is reached through aws-lite, bundled (src/shared/document-table-lite.ts). ' +
+      'the AWS SDK clients are external in the bundle (the Lambda runtime provides them) and resolve from the project\'s node_modules through NODE_PATH; DynamoDB, which every function uses, is reached through the bundled lite table (src/shared/document-table-lite.ts: its JSON protocol signed by aws4). ' +
       '`load`: the 1-minute load average before and after the function\'s samples (on a shared machine every init is slower; compare functions measured at the same load). ' +
       '`SDK clients at init`: what the module init requires; every other client loads on the first call that uses it.',
     '',

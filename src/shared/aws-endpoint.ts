@@ -1,10 +1,10 @@
 /**
  * AWS partitions as botocore's `partitions.json` describes them (region pattern, DNS suffixes), for
- * the one client we sign ourselves (src/shared/document-table-lite.ts). The first match wins; a
- * region that matches none is in `aws`, as the SDK's `aws.partition` answers.
+ * the one client we sign ourselves (src/shared/document-table-lite.ts). The first match wins (so
+ * `aws`, whose pattern also takes `us-gov-…`, is last); a region that matches none is in `aws`, as
+ * the SDK's `aws.partition` answers.
  */
 const PARTITIONS = [
-  { name: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws' },
   { name: 'aws-cn', regions: /^cn-\w+-\d+$/, dnsSuffix: 'amazonaws.com.cn', dualStackDnsSuffix: 'api.amazonwebservices.com.cn' },
   { name: 'aws-eusc', regions: /^eusc-(de)-\w+-\d+$/, dnsSuffix: 'amazonaws.eu', dualStackDnsSuffix: 'api.amazonwebservices.eu' },
   { name: 'aws-iso', regions: /^us-iso-\w+-\d+$/, dnsSuffix: 'c2s.ic.gov', dualStackDnsSuffix: 'api.aws.ic.gov' },
@@ -12,12 +12,12 @@ const PARTITIONS = [
   { name: 'aws-iso-e', regions: /^eu-isoe-\w+-\d+$/, dnsSuffix: 'cloud.adc-e.uk', dualStackDnsSuffix: 'api.cloud-aws.adc-e.uk' },
   { name: 'aws-iso-f', regions: /^us-isof-\w+-\d+$/, dnsSuffix: 'csp.hci.ic.gov', dualStackDnsSuffix: 'api.aws.hci.ic.gov' },
   { name: 'aws-us-gov', regions: /^us-gov-\w+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws' },
+  { name: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws' },
 ] as const;
 
-/** The partition of a region (`aws` for one no pattern knows, as the SDK). */
+/** The partition of a region (`aws`, the last, for one no pattern knows, as the SDK). */
 export function partitionOf(region: string): (typeof PARTITIONS)[number] {
-  // `aws` is listed first but its pattern would also take `us-gov-…`/`us-iso-…`: the specific ones win.
-  return PARTITIONS.slice(1).find((p) => p.regions.test(region)) ?? PARTITIONS[0];
+  return PARTITIONS.find((p) => p.regions.test(region)) ?? PARTITIONS[7];
 }
 
 /** The endpoint variants the SDK reads from the environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT). */

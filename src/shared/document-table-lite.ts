@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoEndpoint, envFlag } from './aws-endpoint';
 import { MARSHALL_OPTIONS, type DocumentTable, type Item } from './document-table';
-import { isTransientAwsError } from './errors';
+import { isThrottlingAwsError, isTransientAwsError } from './errors';
 
 export interface LiteTableOptions {
   /**
@@ -62,7 +62,7 @@ export function liteDocumentTable(options: LiteTableOptions = {}): DocumentTable
       } catch (error) {
         if (attempt >= retries || !isTransientAwsError(error)) throw error;
         // Full jitter (the SDK's standard retry strategy): a throttle backs off ten times longer.
-        const base = isThrottle(error) ? 1000 : 100;
+        const base = isThrottlingAwsError(error) ? 1000 : 100;
         await new Promise((done) => setTimeout(done, Math.random() * Math.min(20_000, base * 2 ** attempt)));
       }
     }
@@ -124,13 +124,6 @@ export function tableTarget(options: Pick<LiteTableOptions, 'endpoint' | 'region
   const override = options.endpoint ?? configured;
   if (override && (variants.fips || variants.dualStack)) throw new Error('Invalid Configuration: FIPS and Dualstack are not supported with a custom DynamoDB endpoint');
   return { url: new URL(override ?? dynamoEndpoint(region, variants)), region: region === 'local' ? 'us-east-1' : region };
-}
-
-const THROTTLE = /Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded|LimitExceeded/;
-
-function isThrottle(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return THROTTLE.test(e.name ?? '') || e.$metadata?.httpStatusCode === 429;
 }
 
 /** Socket failures worth another attempt (the SDK's list); a TLS or protocol error is a configuration fault, not retried. */

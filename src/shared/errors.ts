@@ -51,7 +51,8 @@ export const ErrorNames = {
   aborted: 'Canary.Aborted',
 } as const;
 
-const THROTTLING = new Set([
+/** Error names of a throttle: worth retrying, after a longer wait than other transient faults. */
+const THROTTLES = new Set([
   'ThrottlingException',
   'Throttling',
   'TooManyRequestsException',
@@ -59,6 +60,10 @@ const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'RequestThrottled',
   'LimitExceededException',
+]);
+
+const THROTTLING = new Set([
+  ...THROTTLES,
   'ServiceUnavailableException',
   'ServiceUnavailable',
   'InternalServerErrorException',
@@ -79,6 +84,13 @@ export function isTransientAwsError(error: unknown): boolean {
   if ((error as { $retryable?: unknown }).$retryable) return true;
   // 429: a throttle answered without a type (a proxy, a gateway), which the SDK retries too.
   return meta?.httpStatusCode !== undefined && (meta.httpStatusCode >= 500 || meta.httpStatusCode === 429);
+}
+
+/** True for a throttle: one of its names, or a 429 without one (a proxy, a gateway). */
+export function isThrottlingAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  return THROTTLES.has(e.name) || (e.code !== undefined && THROTTLES.has(e.code)) || e.$metadata?.httpStatusCode === 429;
 }
 
 /** Wraps transient SDK errors into TransientError (keeping the cause); returns anything else unchanged. */

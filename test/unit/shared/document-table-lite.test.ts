@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { dynamoEndpoint } from '../../../src/shared/aws-endpoint';
 import { liteDocumentTable, tableTarget } from '../../../src/shared/document-table-lite';
-import { isTransientAwsError, TransientError } from '../../../src/shared/errors';
+import { isThrottlingAwsError, isTransientAwsError, TransientError } from '../../../src/shared/errors';
 
 /**
  * The lite table's wire behaviour against a scripted DynamoDB endpoint on 127.0.0.1: what it
@@ -145,6 +145,8 @@ describe('liteDocumentTable', () => {
 
     expect(requests).toHaveLength(3);
     expect(error).toBeInstanceOf(TransientError);
+    // A throttle: it backed off on the long base.
+    expect(isThrottlingAwsError((error as Error).cause)).toBe(true);
     expect((error as Error).message).toBe('GetItem lock appmesh:m/r/route: ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput');
   });
 
@@ -205,6 +207,8 @@ describe('liteDocumentTable', () => {
     expect(requests).toHaveLength(4);
     expect(corrupted).toMatchObject({ name: 'CRC32CheckFailed' });
     expect(isTransientAwsError(corrupted)).toBe(true);
+    // Transient, but not a throttle: it backs off on the short base.
+    expect(isThrottlingAwsError(corrupted)).toBe(false);
   });
 
   it('reports an answer cut mid-body as a transient network error instead of waiting forever', async () => {
@@ -253,6 +257,7 @@ describe('liteDocumentTable', () => {
 
     expect(requests).toHaveLength(3);
     expect(validation).toMatchObject({ name: 'ValidationException', message: 'bad key' });
+    expect(isThrottlingAwsError(validation)).toBe(false);
     expect(missing).toMatchObject({ name: 'ResourceNotFoundException', message: 'Requested resource not found' });
     expect(isTransientAwsError(missing)).toBe(false);
   });
